@@ -1,0 +1,189 @@
+// One reconcile: the user's desired objects and the cluster's shape in, the whole cluster's state out — what the
+// control plane's controllers converge to. Pure: no I/O, time from the caller, allocations kept from `previous`.
+
+import type { ClusterConfig } from '../core/cluster-config.js';
+import type { Clock } from '../core/clock.js';
+import { applyDefaults } from '../core/defaults.js';
+import { describeObject, InputError, SourceRef } from '../core/errors.js';
+import { uidFor } from '../core/hash.js';
+import { canonicalJson, keyOf, mergeObjects, objectKey } from '../core/objects.js';
+import { RESOURCE_TYPES, resourceTypeOfKind } from '../core/resources.js';
+import type { KubeObject } from '../core/types.js';
+import { newContext, ReconcileContext } from './context.js';
+import { hasSelector, kubernetesEndpoints, mirrorEndpoints, PodIndex, serviceEndpoints, serviceEndpointSlices } from './endpoints.js';
+import { buildNodes, nodeInternalIP } from './nodes.js';
+import { assignPodIPs } from './pods.js';
+import { PodPlan, schedulePods } from './scheduler.js';
+import { allocateServices } from './services.js';
+import { SYSTEM_NAMESPACES, systemObjects } from './system-objects.js';
+import { daemonSetStatus, deploymentStatus, replicaSetStatus, statefulSetStatus } from './workload-status.js';
+import { admitPod, daemonSetPods, replicaSetFor, replicaSetPods, statefulSetPods } from './workloads.js';
+
+/** One object of the user's input, with where it came from (for error messages). */
+export interface DesiredObject {
+  object: KubeObject;
+  source?: SourceRef;
+}
+
+export interface ReconcileOptions {
+  clock: Clock;
+  /** The state a previous reconcile produced; its allocations (IPs, nodes, ports) are kept. */
+  previous?: Iterable<KubeObject>;
+}
+
+export interface ClusterState {
+  /** Every object of the cluster, in kind order, then namespace, then name. */
+  objects: KubeObject[];
+  warnings: string[];
+}
+
+const GENERATION_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'NetworkPolicy', 'Ingress']);
+
+/** Fills uid, creationTimestamp and generation, keeping what the previous state had for the same object. */
+function ensureMeta(ctx: ReconcileContext, o: KubeObject): KubeObject {
+  const key = keyOf(o);
+  const prev = ctx.previous.get(key);
+  o.metadata.uid ??= prev?.metadata.uid ?? uidFor(key);
+  o.metadata.creationTimestamp ??= prev?.metadata.creationTimestamp ?? ctx.now;
+  if (GENERATION_KINDS.has(o.kind) && o.metadata.generation === undefined) {
+    const prevGen = prev?.metadata.generation ?? 0;
+    o.metadata.generation = prev && canonicalJson(prev.spec) === canonicalJson(o.spec) ? prevGen || 1 : prevGen + 1;
+  }
+  return o;
+}
+
+const kindRank = new Map(RESOURCE_TYPES.map((t, i) => [t.kind, i]));
+
+function compareObjects(a: KubeObject, b: KubeObject): number {
+  const ka = kindRank.get(a.kind) ?? 99;
+  const kb = kindRank.get(b.kind) ?? 99;
+  if (ka !== kb) return ka - kb;
+  const na = a.metadata.namespace ?? '';
+  const nb = b.metadata.namespace ?? '';
+  if (na !== nb) return na < nb ? -1 : 1;
+  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+}
+
+function byKindOf(objects: KubeObject[]): Map<string, KubeObject[]> {
+  const m = new Map<string, KubeObject[]>();
+  for (const o of objects) {
+    const l = m.get(o.kind);
+    if (l) l.push(o);
+    else m.set(o.kind, [o]);
+  }
+  return m;
+}
+
+/** Merges the user's objects over the system objects they redeclare, as `kubectl apply` would update them. */
+function mergeWithSystem(config: ClusterConfig, desired: DesiredObject[]): KubeObject[] {
+  const merged = new Map<string, KubeObject>();
+  for (const o of systemObjects(config)) merged.set(keyOf(o), o);
+  for (const d of desired) {
+    const key = keyOf(d.object);
+    const base = merged.get(key);
+    merged.set(key, base ? mergeObjects(base, d.object) : structuredClone(d.object));
+  }
+  return [...merged.values()].sort(compareObjects);
+}
+
+function namespaces(ctx: ReconcileContext, objects: KubeObject[], declared: KubeObject[]): KubeObject[] {
+  const out = new Map(declared.map((n) => [n.metadata.name, n]));
+  for (const o of objects) {
+    const ns = o.metadata.namespace;
+    if (ns === undefined || out.has(ns)) continue;
+    out.set(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns }, spec: { finalizers: ['kubernetes'] } });
+    if (!SYSTEM_NAMESPACES.includes(ns))
+      ctx.warnings.push(`namespace "${ns}" is used by ${describeObject(o.kind, ns, o.metadata.name)} but declared by no document; created implicitly`);
+  }
+  for (const n of out.values()) {
+    n.metadata.labels = { ...(n.metadata.labels ?? {}), 'kubernetes.io/metadata.name': n.metadata.name };
+    n.status = { phase: 'Active' };
+    ensureMeta(ctx, n);
+  }
+  return [...out.values()];
+}
+
+/** Runs every controller once over the desired objects. Throws InputError listing every allocation problem. */
+export function reconcile(config: ClusterConfig, desired: DesiredObject[], opts: ReconcileOptions): ClusterState {
+  const previous = new Map<string, KubeObject>();
+  for (const o of opts.previous ?? []) previous.set(keyOf(o), o);
+  const sources = new Map<string, SourceRef>();
+  for (const d of desired) if (d.source) sources.set(keyOf(d.object), d.source);
+  const ctx = newContext(config, opts.clock, previous, sources);
+
+  const input = mergeWithSystem(config, desired);
+  const by = byKindOf(input);
+  const get = (kind: string) => by.get(kind) ?? [];
+  for (const o of input) if (o.kind !== 'Namespace' && o.kind !== 'Node') ensureMeta(ctx, o);
+
+  const out: KubeObject[] = [];
+  out.push(...namespaces(ctx, input, get('Namespace')));
+  const nodes = buildNodes(ctx, get('Node')).map((n) => ensureMeta(ctx, n));
+  out.push(...nodes);
+
+  // Workloads and their pods.
+  const plans: PodPlan[] = get('Pod').map((pod) => ({ pod }));
+  const podsOf = new Map<KubeObject, PodPlan[]>();
+  const replicaSets = [...get('ReplicaSet')];
+  const rsOfDeployment = new Map<KubeObject, KubeObject>();
+  for (const d of get('Deployment')) {
+    const rs = ensureMeta(ctx, replicaSetFor(d));
+    rsOfDeployment.set(d, rs);
+    replicaSets.push(rs);
+  }
+  const owned = (owner: KubeObject, list: PodPlan[]) => {
+    for (const p of list) ensureMeta(ctx, p.pod);
+    podsOf.set(owner, list);
+    plans.push(...list);
+  };
+  for (const rs of replicaSets) owned(rs, replicaSetPods(rs));
+  for (const sts of get('StatefulSet')) owned(sts, statefulSetPods(sts));
+  for (const ds of get('DaemonSet')) owned(ds, daemonSetPods(ds, nodes));
+  for (const plan of plans) {
+    plan.pod = ensureMeta(ctx, applyDefaults(plan.pod, plan.pod.metadata.namespace));
+    admitPod(plan.pod);
+  }
+  plans.sort((a, b) => compareObjects(a.pod, b.pod));
+  schedulePods(ctx, plans, nodes);
+  const pods = plans.map((p) => p.pod);
+  assignPodIPs(ctx, pods, nodes);
+  out.push(...pods);
+
+  const podsOfOwner = (owner: KubeObject) => (podsOf.get(owner) ?? []).map((p) => p.pod);
+  for (const rs of replicaSets) rs.status = replicaSetStatus(rs, podsOfOwner(rs));
+  for (const [d, rs] of rsOfDeployment) d.status = deploymentStatus(d, rs, podsOfOwner(rs));
+  for (const sts of get('StatefulSet')) sts.status = statefulSetStatus(sts, podsOfOwner(sts));
+  for (const ds of get('DaemonSet')) ds.status = daemonSetStatus(ds, podsOfOwner(ds));
+  out.push(...replicaSets, ...get('Deployment'), ...get('StatefulSet'), ...get('DaemonSet'));
+
+  // Services and what backs them.
+  const services = get('Service');
+  allocateServices(ctx, services);
+  out.push(...services);
+  const index = new PodIndex(pods);
+  const userEndpoints = new Map(get('Endpoints').map((e) => [keyOf(e), e]));
+  const generated: KubeObject[] = [];
+  for (const svc of services) {
+    const epKey = objectKey('Endpoints', svc.metadata.namespace, svc.metadata.name);
+    if (svc.metadata.namespace === 'default' && svc.metadata.name === 'kubernetes') {
+      const apiserver = nodes.find((n) => n.metadata.labels?.['node-role.kubernetes.io/control-plane'] !== undefined) ?? nodes[0];
+      generated.push(...kubernetesEndpoints(svc, nodeInternalIP(apiserver)));
+      userEndpoints.delete(epKey);
+    } else if (hasSelector(svc)) {
+      generated.push(...serviceEndpointSlices(svc, index), serviceEndpoints(svc, index));
+      userEndpoints.delete(epKey); // the endpoints controller owns Endpoints of selector Services
+    } else if (userEndpoints.has(epKey) && svc.spec.type !== 'ExternalName') {
+      generated.push(...mirrorEndpoints(svc, userEndpoints.get(epKey)!));
+    }
+  }
+  out.push(...userEndpoints.values(), ...get('EndpointSlice'));
+  for (const o of generated) out.push(ensureMeta(ctx, o));
+
+  for (const ing of get('Ingress')) ing.status ??= { loadBalancer: {} };
+  for (const t of RESOURCE_TYPES)
+    if (!['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(t.kind)) out.push(...get(t.kind));
+
+  if (ctx.problems.length > 0) throw new InputError(ctx.problems);
+  for (const o of out) if (!resourceTypeOfKind(o.kind)?.namespaced) delete o.metadata.namespace;
+  return { objects: out.sort(compareObjects), warnings: ctx.warnings };
+}

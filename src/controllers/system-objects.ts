@@ -1,0 +1,177 @@
+// The objects every real cluster has before anyone applies anything: namespaces, the kubernetes and kube-dns
+// Services, CoreDNS, kube-proxy, the CNI's node agent and the control-plane static pods (kubeadm/kind layout).
+
+import type { ClusterConfig } from '../core/cluster-config.js';
+import { cniProfile } from '../core/cni-profiles.js';
+import { formatIPv4 } from '../core/ip.js';
+import type { Container, KubeObject, PodSpec, Toleration } from '../core/types.js';
+
+export const KUBERNETES_VERSION = 'v1.32.2';
+export const SYSTEM_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
+
+const TOLERATE_ALL: Toleration[] = [{ operator: 'Exists' }];
+
+function namespace(name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: { finalizers: ['kubernetes'] } };
+}
+
+function daemonSet(name: string, ns: string, labels: Record<string, string>, container: Container, extra: Partial<PodSpec> = {}): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name, namespace: ns, labels: { ...labels } },
+    spec: {
+      selector: { matchLabels: { ...labels } },
+      template: {
+        metadata: { labels: { ...labels } },
+        spec: { containers: [container], hostNetwork: true, priorityClassName: 'system-node-critical', tolerations: TOLERATE_ALL, nodeSelector: { 'kubernetes.io/os': 'linux' }, ...extra },
+      },
+    },
+  };
+}
+
+/** The kube-proxy ConfigMap; its `mode` line is what users grep for (seed walkthrough). */
+function kubeProxyConfigMap(config: ClusterConfig): KubeObject {
+  const text = [
+    'apiVersion: kubeproxy.config.k8s.io/v1alpha1',
+    'bindAddress: 0.0.0.0',
+    `clusterCIDR: ${config.spec.podCIDR}`,
+    'kind: KubeProxyConfiguration',
+    `mode: "${config.proxyMode}"`,
+    'ipvs:',
+    '  scheduler: "rr"',
+    'iptables:',
+    '  masqueradeAll: false',
+    '  minSyncPeriod: 1s',
+    '  syncPeriod: 30s',
+    '',
+  ].join('\n');
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system', labels: { app: 'kube-proxy' } }, data: { 'config.conf': text } };
+}
+
+function corednsConfigMap(config: ClusterConfig): KubeObject {
+  const zone = config.clusterDomain;
+  const corefile = `.:53 {
+    errors
+    health {
+       lameduck 5s
+    }
+    ready
+    kubernetes ${zone} in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }
+    prometheus :9153
+    forward . /etc/resolv.conf {
+       max_concurrent 1000
+    }
+    cache 30
+    loop
+    reload
+    loadbalance
+}
+`;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: corefile } };
+}
+
+function coredns(): KubeObject {
+  const labels = { 'k8s-app': 'kube-dns' };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'coredns', namespace: 'kube-system', labels: { ...labels } },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { ...labels } },
+      template: {
+        metadata: { labels: { ...labels } },
+        spec: {
+          priorityClassName: 'system-cluster-critical',
+          dnsPolicy: 'Default',
+          nodeSelector: { 'kubernetes.io/os': 'linux' },
+          tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+          containers: [
+            {
+              name: 'coredns',
+              image: 'registry.k8s.io/coredns/coredns:v1.11.3',
+              args: ['-conf', '/etc/coredns/Corefile'],
+              ports: [
+                { name: 'dns', containerPort: 53, protocol: 'UDP' },
+                { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+                { name: 'metrics', containerPort: 9153, protocol: 'TCP' },
+              ],
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function service(name: string, ns: string, clusterIP: string, ports: any[], selector?: Record<string, string>, labels?: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns, ...(labels ? { labels } : {}) },
+    spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ports, ...(selector ? { selector } : {}) },
+  };
+}
+
+/** A control-plane component as kubeadm runs it: a static, host-network pod named `<component>-<node>`. */
+function staticPod(component: string, node: string, image: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `${component}-${node}`,
+      namespace: 'kube-system',
+      labels: { component, tier: 'control-plane' },
+      annotations: { 'kubernetes.io/config.source': 'file' },
+    },
+    spec: { nodeName: node, hostNetwork: true, priorityClassName: 'system-node-critical', tolerations: [{ operator: 'Exists', effect: 'NoExecute' }], containers: [{ name: component, image }] },
+  };
+}
+
+/** Every object a fresh cluster of this shape has, before the user's manifests. */
+export function systemObjects(config: ClusterConfig): KubeObject[] {
+  const out: KubeObject[] = SYSTEM_NAMESPACES.map(namespace);
+  const firstServiceIP = formatIPv4(config.serviceCIDR.base + 1);
+  out.push(
+    service('kubernetes', 'default', firstServiceIP, [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], undefined, { component: 'apiserver', provider: 'kubernetes' }),
+    service(
+      'kube-dns',
+      'kube-system',
+      formatIPv4(config.dnsServiceIP),
+      [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+        { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+      ],
+      { 'k8s-app': 'kube-dns' },
+      { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' },
+    ),
+    coredns(),
+    corednsConfigMap(config),
+    daemonSet('kube-proxy', 'kube-system', { 'k8s-app': 'kube-proxy' }, {
+      name: 'kube-proxy',
+      image: `registry.k8s.io/kube-proxy:${KUBERNETES_VERSION}`,
+      command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=$(NODE_NAME)'],
+    }),
+    kubeProxyConfigMap(config),
+  );
+  const cni = cniProfile(config.cni.name)!;
+  if (!SYSTEM_NAMESPACES.includes(cni.agent.namespace)) out.push(namespace(cni.agent.namespace));
+  out.push(daemonSet(cni.agent.name, cni.agent.namespace, cni.agent.labels, { name: cni.agent.name.replace(/-ds$/, ''), image: cni.agent.image }));
+  const controlPlane = config.nodes.find((n) => n.controlPlane);
+  if (controlPlane) {
+    const v = KUBERNETES_VERSION;
+    out.push(
+      staticPod('etcd', controlPlane.name, 'registry.k8s.io/etcd:3.5.16-0'),
+      staticPod('kube-apiserver', controlPlane.name, `registry.k8s.io/kube-apiserver:${v}`),
+      staticPod('kube-controller-manager', controlPlane.name, `registry.k8s.io/kube-controller-manager:${v}`),
+      staticPod('kube-scheduler', controlPlane.name, `registry.k8s.io/kube-scheduler:${v}`),
+    );
+  }
+  return out;
+}

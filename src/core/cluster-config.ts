@@ -1,0 +1,228 @@
+// ClusterConfig (flatnet/v1alpha1): the cluster's shape, its defaults, and the checks that ranges fit together.
+
+import { cniProfile, CNI_PROFILES } from './cni-profiles.js';
+import { FieldError, invalid, notSupported, required, typeInvalid, duplicate } from './errors.js';
+import { Cidr, cidrContains, cidrsOverlap, formatIPv4, parseCidr, parseIPv4 } from './ip.js';
+import type { KubeObject, Labels, Taint } from './types.js';
+import { validateDns1123Subdomain, validateLabels } from './validation/names.js';
+
+export const CLUSTER_CONFIG_API_VERSION = 'flatnet/v1alpha1';
+export const PROXY_MODES = ['iptables', 'ipvs', 'nftables'] as const;
+export type ProxyMode = (typeof PROXY_MODES)[number];
+
+export const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+
+export interface NodeConfig {
+  name: string;
+  labels: Labels;
+  taints: Taint[];
+  controlPlane: boolean;
+}
+
+/** A ClusterConfig with every default filled in and every range parsed. */
+export interface ClusterConfig {
+  name: string;
+  nodes: NodeConfig[];
+  nodeCIDR: Cidr;
+  podCIDR: Cidr;
+  nodeCIDRMaskSize: number;
+  serviceCIDR: Cidr;
+  clusterDomain: string;
+  dnsServiceIP: number;
+  nodePortRange: { min: number; max: number };
+  loadBalancerPool: Cidr;
+  cni: { name: string; mode: string };
+  proxyMode: ProxyMode;
+  /** The spec as the user wrote it, defaults filled in: what `flatnet get clusterconfig -o yaml` would show. */
+  spec: Record<string, unknown>;
+}
+
+export const DEFAULT_CLUSTER_SPEC = {
+  nodeCIDR: '172.18.0.0/16',
+  podCIDR: '10.244.0.0/16',
+  nodeCIDRMaskSize: 24,
+  serviceCIDR: '10.96.0.0/12',
+  clusterDomain: 'cluster.local',
+  dnsServiceIP: '10.96.0.10',
+  nodePortRange: '30000-32767',
+  loadBalancerPool: '127.1.0.0/24',
+  cni: { name: 'calico', mode: 'bgp' },
+  proxyMode: 'iptables',
+};
+
+/** The default node list: a tainted control plane and two workers, like a kind cluster with two workers. */
+function defaultNodes(count: number): NodeConfig[] {
+  if (count === 1) return [{ name: 'control-plane', labels: {}, taints: [], controlPlane: true }];
+  const nodes: NodeConfig[] = [{ name: 'control-plane', labels: {}, taints: [CONTROL_PLANE_TAINT], controlPlane: true }];
+  for (let i = 1; i < count; i++) nodes.push({ name: `node-${i}`, labels: {}, taints: [], controlPlane: false });
+  return nodes;
+}
+
+const SPEC_FIELDS = new Set(['nodes', ...Object.keys(DEFAULT_CLUSTER_SPEC)]);
+const TAINT_EFFECTS = ['NoExecute', 'NoSchedule', 'PreferNoSchedule'];
+const MAX_NODES = 10000;
+
+/**
+ * Resolves a ClusterConfig document (or none) to a full config. Returns every problem found;
+ * `config` is set only when there are none.
+ */
+export function resolveClusterConfig(doc: KubeObject | undefined): { config?: ClusterConfig; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const raw = (doc?.spec ?? {}) as Record<string, any>;
+  if (doc && (typeof doc.spec !== 'object' || doc.spec === null || Array.isArray(doc.spec))) {
+    if (doc.spec !== undefined) errors.push(typeInvalid('spec', doc.spec, 'object'));
+  }
+  for (const k of Object.keys(raw)) if (!SPEC_FIELDS.has(k)) errors.push({ type: 'Invalid', field: `spec.${k}`, value: raw[k], detail: 'unknown field' });
+  const spec: Record<string, any> = { ...DEFAULT_CLUSTER_SPEC, ...raw };
+
+  const nodes = resolveNodes(raw.nodes, errors);
+  const cidr = (field: string): Cidr | undefined => {
+    const v = spec[field];
+    if (typeof v !== 'string') {
+      errors.push(typeInvalid(`spec.${field}`, v, 'string'));
+      return undefined;
+    }
+    const c = parseCidr(v);
+    if (!c) errors.push(invalid(`spec.${field}`, v, 'must be an IPv4 CIDR with no host bits set, e.g. 10.244.0.0/16'));
+    return c;
+  };
+  const nodeCIDR = cidr('nodeCIDR');
+  const podCIDR = cidr('podCIDR');
+  const serviceCIDR = cidr('serviceCIDR');
+  const loadBalancerPool = cidr('loadBalancerPool');
+
+  const mask = spec.nodeCIDRMaskSize;
+  if (!Number.isInteger(mask) || mask < 1 || mask > 30) errors.push(invalid('spec.nodeCIDRMaskSize', mask, 'must be an integer between 1 and 30'));
+  else if (podCIDR && mask < podCIDR.prefix)
+    errors.push(invalid('spec.nodeCIDRMaskSize', mask, `must not be shorter than the prefix of spec.podCIDR "${spec.podCIDR}"`));
+  else if (podCIDR && nodes && 2 ** (mask - podCIDR.prefix) < nodes.length)
+    errors.push(
+      invalid('spec.nodeCIDRMaskSize', mask, `spec.podCIDR "${spec.podCIDR}" holds only ${2 ** (mask - podCIDR.prefix)} /${mask} node ranges, but there are ${nodes.length} nodes`),
+    );
+  if (nodeCIDR && nodes && nodeCIDR.size - 3 < nodes.length)
+    errors.push(invalid('spec.nodeCIDR', spec.nodeCIDR, `has room for ${Math.max(0, nodeCIDR.size - 3)} node addresses, but there are ${nodes.length} nodes`));
+
+  const ranges: [string, Cidr | undefined][] = [
+    ['nodeCIDR', nodeCIDR],
+    ['podCIDR', podCIDR],
+    ['serviceCIDR', serviceCIDR],
+    ['loadBalancerPool', loadBalancerPool],
+  ];
+  for (let i = 0; i < ranges.length; i++)
+    for (let j = i + 1; j < ranges.length; j++) {
+      const [an, a] = ranges[i];
+      const [bn, b] = ranges[j];
+      if (a && b && cidrsOverlap(a, b)) errors.push(invalid(`spec.${bn}`, spec[bn], `overlaps spec.${an} "${spec[an]}": node, pod, service and load-balancer ranges must not overlap`));
+    }
+
+  const dnsIP = typeof spec.dnsServiceIP === 'string' ? parseIPv4(spec.dnsServiceIP) : undefined;
+  if (dnsIP === undefined) errors.push(invalid('spec.dnsServiceIP', spec.dnsServiceIP, 'must be an IPv4 address'));
+  else if (serviceCIDR && !cidrContains(serviceCIDR, dnsIP))
+    errors.push(invalid('spec.dnsServiceIP', spec.dnsServiceIP, `must be inside spec.serviceCIDR "${spec.serviceCIDR}"`));
+  else if (serviceCIDR && (dnsIP === serviceCIDR.base || dnsIP === serviceCIDR.base + 1 || dnsIP === serviceCIDR.base + serviceCIDR.size - 1))
+    errors.push(
+      invalid('spec.dnsServiceIP', spec.dnsServiceIP, `must not be the network address, the broadcast address or ${formatIPv4(serviceCIDR.base + 1)} (the kubernetes Service) of spec.serviceCIDR "${spec.serviceCIDR}"`),
+    );
+  if (serviceCIDR && serviceCIDR.size < 8) errors.push(invalid('spec.serviceCIDR', spec.serviceCIDR, 'must hold at least 8 addresses'));
+
+  const range = parsePortRange(spec.nodePortRange);
+  if (!range) errors.push(invalid('spec.nodePortRange', spec.nodePortRange, 'must be "<min>-<max>" with 1 <= min <= max <= 65535'));
+
+  if (typeof spec.clusterDomain !== 'string' || !/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(spec.clusterDomain))
+    errors.push(invalid('spec.clusterDomain', spec.clusterDomain, 'must be a lowercase DNS domain such as cluster.local'));
+
+  const cni = resolveCni(spec.cni, errors);
+  if (!PROXY_MODES.includes(spec.proxyMode)) errors.push(notSupported('spec.proxyMode', spec.proxyMode, PROXY_MODES));
+
+  if (doc?.metadata?.name !== undefined) for (const e of validateDns1123Subdomain(doc.metadata.name)) errors.push(invalid('metadata.name', doc.metadata.name, e));
+  if (errors.length > 0) return { errors };
+  spec.cni = cni;
+  spec.nodes = nodes!.map((n) => ({ name: n.name, ...(Object.keys(n.labels).length ? { labels: n.labels } : {}), ...(n.taints.length ? { taints: n.taints } : {}) }));
+  return {
+    errors,
+    config: {
+      name: doc?.metadata?.name ?? 'flatnet',
+      nodes: nodes!,
+      nodeCIDR: nodeCIDR!,
+      podCIDR: podCIDR!,
+      nodeCIDRMaskSize: mask,
+      serviceCIDR: serviceCIDR!,
+      clusterDomain: spec.clusterDomain,
+      dnsServiceIP: dnsIP!,
+      nodePortRange: range!,
+      loadBalancerPool: loadBalancerPool!,
+      cni: cni!,
+      proxyMode: spec.proxyMode,
+      spec,
+    },
+  };
+}
+
+function parsePortRange(v: unknown): { min: number; max: number } | undefined {
+  if (typeof v !== 'string') return undefined;
+  const m = /^(\d+)-(\d+)$/.exec(v.trim());
+  if (!m) return undefined;
+  const min = Number(m[1]);
+  const max = Number(m[2]);
+  return min >= 1 && min <= max && max <= 65535 ? { min, max } : undefined;
+}
+
+function resolveCni(v: any, errors: FieldError[]): { name: string; mode: string } | undefined {
+  if (typeof v !== 'object' || v === null) {
+    errors.push(typeInvalid('spec.cni', v, 'object'));
+    return undefined;
+  }
+  const profile = cniProfile(v.name);
+  if (!profile) {
+    errors.push(notSupported('spec.cni.name', v.name, CNI_PROFILES.map((p) => p.name)));
+    return undefined;
+  }
+  const mode = v.mode ?? profile.defaultMode;
+  if (!profile.modes.some((m) => m.name === mode)) {
+    errors.push(notSupported('spec.cni.mode', mode, profile.modes.map((m) => m.name)));
+    return undefined;
+  }
+  return { name: profile.name, mode };
+}
+
+function resolveNodes(v: unknown, errors: FieldError[]): NodeConfig[] | undefined {
+  if (v === undefined) return defaultNodes(3);
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || v < 1 || v > MAX_NODES) {
+      errors.push(invalid('spec.nodes', v, `must be a whole number of nodes between 1 and ${MAX_NODES}, or a list of nodes`));
+      return undefined;
+    }
+    return defaultNodes(v);
+  }
+  if (!Array.isArray(v)) {
+    errors.push(typeInvalid('spec.nodes', v, 'integer or list'));
+    return undefined;
+  }
+  if (v.length === 0) errors.push(required('spec.nodes', 'a cluster needs at least one node'));
+  const seen = new Map<string, number>();
+  const out: NodeConfig[] = [];
+  v.forEach((n: any, i: number) => {
+    const f = `spec.nodes[${i}]`;
+    if (typeof n !== 'object' || n === null) {
+      errors.push(typeInvalid(f, n, 'object'));
+      return;
+    }
+    if (typeof n.name !== 'string' || n.name === '') errors.push(required(`${f}.name`));
+    else {
+      for (const e of validateDns1123Subdomain(n.name)) errors.push(invalid(`${f}.name`, n.name, e));
+      if (seen.has(n.name)) errors.push(duplicate(`${f}.name`, n.name, `also spec.nodes[${seen.get(n.name)}].name`));
+      seen.set(n.name, i);
+    }
+    errors.push(...validateLabels(n.labels, `${f}.labels`));
+    const taints: Taint[] = [];
+    if (n.taints !== undefined && !Array.isArray(n.taints)) errors.push(typeInvalid(`${f}.taints`, n.taints, 'list'));
+    for (const [j, t] of ((Array.isArray(n.taints) ? n.taints : []) as any[]).entries()) {
+      if (typeof t?.key !== 'string' || t.key === '') errors.push(required(`${f}.taints[${j}].key`));
+      if (!TAINT_EFFECTS.includes(t?.effect)) errors.push(notSupported(`${f}.taints[${j}].effect`, t?.effect, TAINT_EFFECTS));
+      taints.push({ key: t?.key, ...(t?.value !== undefined ? { value: String(t.value) } : {}), effect: t?.effect });
+    }
+    const controlPlane = n.role === 'control-plane' || n.name === 'control-plane' || (n.labels ?? {})['node-role.kubernetes.io/control-plane'] !== undefined;
+    out.push({ name: n.name, labels: { ...(n.labels ?? {}) }, taints, controlPlane });
+  });
+  return out;
+}

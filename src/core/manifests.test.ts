@@ -1,0 +1,140 @@
+// Tests for parseManifests: document numbering, Lists, JSON, YAML 1.1 scalars, and located parse problems.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatProblem } from './errors.js';
+import { parseManifests } from './manifests.js';
+
+const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
+
+describe('parseManifests', () => {
+  const problemCases = [
+    {
+      name: 'malformed YAML is reported at its document, line and column, and the other documents still parse',
+      input: `${ns('a')}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n   labels: {}\n`,
+      want: ['web.yaml doc 2 (line 9): YAML syntax error (column 9): Nested mappings are not allowed in compact mappings'],
+      docs: 1,
+    },
+    {
+      name: 'tabs used for indentation are a syntax error on their line',
+      input: 'apiVersion: v1\n\tkind: Namespace\n',
+      want: ['web.yaml doc 1 (line 2): YAML syntax error (column 1): Tabs are not allowed as indentation'],
+      docs: 0,
+    },
+    {
+      name: 'a repeated mapping key is an error, as kubectl rejects it',
+      input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  name: b\n',
+      want: ['web.yaml doc 1 (line 5): YAML syntax error (column 3): Map keys must be unique'],
+      docs: 0,
+    },
+    {
+      name: 'a document that is not a mapping says what it is instead',
+      input: '- a\n- b\n---\njust text\n',
+      want: [
+        'web.yaml doc 1: a document must be a Kubernetes object (a mapping with apiVersion, kind and metadata), not a list',
+        'web.yaml doc 2: a document must be a Kubernetes object (a mapping with apiVersion, kind and metadata), not a string',
+      ],
+      docs: 0,
+    },
+    {
+      name: 'missing apiVersion, kind and name are all reported for the same document',
+      input: 'metadata:\n  labels: {}\n',
+      want: [
+        'web.yaml doc 1: apiVersion: Required value',
+        'web.yaml doc 1: kind: Required value',
+        'web.yaml doc 1: metadata.name: Required value: name or generateName is required',
+      ],
+      docs: 0,
+    },
+    {
+      name: 'a wrongly typed kind or metadata is a type error naming the expected type',
+      input: 'apiVersion: v1\nkind: 3\nmetadata: [a]\n',
+      want: ['web.yaml doc 1: kind: Invalid value: 3: must be of type string', 'web.yaml doc 1: metadata: Invalid value: ["a"]: must be of type object'],
+      docs: 0,
+    },
+    {
+      name: 'a name YAML reads as a boolean gets a hint to quote it, as kubectl would reject it too',
+      input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: y\n',
+      want: ['web.yaml doc 1: metadata.name: Invalid value: true: must be of type string (YAML reads unquoted yes, no, on, off, y and n as booleans: quote the value)'],
+      docs: 0,
+    },
+    {
+      name: 'problems inside a List name the item and keep the List document number',
+      input: `${ns('a')}---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: b}\n- kind: Service\n  metadata: {name: web}\n- 7\n`,
+      want: ['web.yaml doc 2: Service web: items[1].apiVersion: Required value', 'web.yaml doc 2: items[2]: Invalid value: 7: must be of type object'],
+      docs: 2,
+    },
+    {
+      name: 'a List whose items is not a list is a type error',
+      input: 'apiVersion: v1\nkind: List\nitems: {a: 1}\n',
+      want: ['web.yaml doc 1: items: Invalid value: {"a":1}: must be of type array'],
+      docs: 0,
+    },
+  ];
+  for (const c of problemCases) {
+    it(c.name, () => {
+      const { docs, problems } = parseManifests(c.input, 'web.yaml');
+      assert.deepEqual(problems.map(formatProblem), c.want);
+      assert.equal(docs.length, c.docs);
+    });
+  }
+
+  it('numbers documents from 1, counting empty ones, as kubectl does', () => {
+    const { docs, problems } = parseManifests(`---\n# only a comment\n---\n${ns('a')}---\n---\n${ns('b')}`, 'ns.yaml');
+    assert.deepEqual(problems, []);
+    assert.deepEqual(
+      docs.map((d) => [d.object.metadata.name, d.source]),
+      [
+        ['a', { file: 'ns.yaml', doc: 2 }],
+        ['b', { file: 'ns.yaml', doc: 4 }],
+      ],
+    );
+  });
+
+  it('expands a List into its items, which keep the List document number and their index', () => {
+    const { docs, problems } = parseManifests(`${ns('a')}---\napiVersion: v1\nkind: List\nitems:\n- ${ns('b').replace(/\n(?=.)/g, '\n  ')}- ${ns('c').replace(/\n(?=.)/g, '\n  ')}`, 'l.yaml');
+    assert.deepEqual(problems, []);
+    assert.deepEqual(
+      docs.map((d) => [d.object.metadata.name, d.source.doc, d.item]),
+      [
+        ['a', 1, undefined],
+        ['b', 2, 0],
+        ['c', 2, 1],
+      ],
+    );
+  });
+
+  it('gives the items of a typed list (ServiceList) the list kind and apiVersion when they omit them', () => {
+    const { docs, problems } = parseManifests('apiVersion: v1\nkind: ServiceList\nitems:\n- metadata: {name: web}\n', 'l.yaml');
+    assert.deepEqual(problems, []);
+    assert.deepEqual(docs[0].object, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' } });
+  });
+
+  it('reads a JSON file as one document and JSON documents inside a YAML stream', () => {
+    const json = '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "j"}}';
+    assert.deepEqual(parseManifests(json, 'ns.json').docs[0].object.metadata, { name: 'j' });
+    const mixed = parseManifests(`${ns('a')}---\n${json}\n`, 'mixed.yaml');
+    assert.deepEqual(
+      mixed.docs.map((d) => [d.object.metadata.name, d.source.doc]),
+      [
+        ['a', 1],
+        ['j', 2],
+      ],
+    );
+  });
+
+  it('decodes scalars as YAML 1.1 like kubectl: yes is a boolean and dates stay strings', () => {
+    const { docs } = parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  enabled: yes\n  day: 2024-01-02\n', 'c.yaml');
+    assert.deepEqual(docs[0].object.data, { enabled: true, day: '2024-01-02' });
+  });
+
+  it('accepts generateName in place of a name', () => {
+    const { docs, problems } = parseManifests('apiVersion: v1\nkind: Pod\nmetadata: {generateName: job-}\n', 'p.yaml');
+    assert.deepEqual(problems, []);
+    assert.equal(docs[0].object.metadata.generateName, 'job-');
+  });
+
+  it('returns nothing for empty input', () => {
+    assert.deepEqual(parseManifests('', 'e.yaml'), { docs: [], problems: [] });
+  });
+});

@@ -1,0 +1,77 @@
+// Test helpers: build a cluster from YAML text with a fixed clock, and look objects up in the result.
+
+import { buildCluster, BuiltCluster } from '../controllers/cluster.js';
+import { FixedClock } from '../core/clock.js';
+import { parseManifests } from '../core/manifests.js';
+import { objectKey, keyOf } from '../core/objects.js';
+import type { KubeObject } from '../core/types.js';
+import { fileURLToPath } from 'node:url';
+
+/** The instant every test cluster is built at. */
+export const TEST_NOW = new Date('2026-11-23T10:00:00Z');
+
+/** The repository root (tests run from dist/src/testing). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export function clusterFromYaml(yaml: string, previous?: KubeObject[], now: Date = TEST_NOW): BuiltCluster {
+  const { docs, problems } = parseManifests(yaml, 'test.yaml');
+  if (problems.length) throw new Error(`test input does not parse: ${JSON.stringify(problems)}`);
+  return buildCluster(docs, { clock: new FixedClock(now), previous });
+}
+
+export function objectsByKey(objects: KubeObject[]): Map<string, KubeObject> {
+  return new Map(objects.map((o) => [keyOf(o), o]));
+}
+
+export function find(c: { objects: KubeObject[] }, kind: string, namespace: string | undefined, name: string): KubeObject {
+  const o = c.objects.find((x) => x.kind === kind && x.metadata.namespace === namespace && x.metadata.name === name);
+  if (!o) throw new Error(`${objectKey(kind, namespace, name)} not in cluster`);
+  return o;
+}
+
+export function list(c: { objects: KubeObject[] }, kind: string, namespace?: string): KubeObject[] {
+  return c.objects.filter((x) => x.kind === kind && (namespace === undefined || x.metadata.namespace === namespace));
+}
+
+/** YAML for a Deployment with one container port. */
+export function deploymentYaml(name: string, replicas: number, opts: { ns?: string; port?: number; portName?: string; labels?: Record<string, string> } = {}): string {
+  const labels = opts.labels ?? { app: name };
+  const l = Object.entries(labels).map(([k, v]) => `        ${k}: '${v}'`).join('\n');
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: '${name}', namespace: '${opts.ns ?? 'default'}'}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels:
+${l.replace(/^ {8}/gm, '      ')}
+  template:
+    metadata:
+      labels:
+${l}
+    spec:
+      containers:
+      - name: c
+        image: nginx:1.27
+        ports:
+        - containerPort: ${opts.port ?? 80}${opts.portName ? `\n          name: ${opts.portName}` : ''}
+---
+`;
+}
+
+export function serviceYaml(name: string, opts: { ns?: string; selector?: Record<string, string>; port?: number; targetPort?: number | string; type?: string; extra?: string } = {}): string {
+  const sel = Object.entries(opts.selector ?? { app: name }).map(([k, v]) => `    ${k}: '${v}'`).join('\n');
+  return `apiVersion: v1
+kind: Service
+metadata: {name: '${name}', namespace: '${opts.ns ?? 'default'}'}
+spec:
+  type: ${opts.type ?? 'ClusterIP'}
+  selector:
+${sel}
+  ports:
+  - port: ${opts.port ?? 80}
+    targetPort: ${opts.targetPort ?? opts.port ?? 80}
+${opts.extra ?? ''}
+---
+`;
+}

@@ -13,6 +13,7 @@ interface Shape {
   nodes: number;
   podCIDR: string;
   namespaces: number;
+  serviceCIDR?: string;
 }
 
 function doc(object: KubeObject, i: number): ManifestDoc {
@@ -22,7 +23,7 @@ function doc(object: KubeObject, i: number): ManifestDoc {
 /** Deployments of 5 replicas each (the last one takes the remainder), one Service per deployment until services run out. */
 function synthesize(s: Shape): ManifestDoc[] {
   const docs: ManifestDoc[] = [];
-  docs.push(doc({ apiVersion: 'flatnet/v1alpha1', kind: 'ClusterConfig', metadata: { name: s.name }, spec: { nodes: s.nodes, podCIDR: s.podCIDR, nodeCIDR: '172.16.0.0/16' } }, 0));
+  docs.push(doc({ apiVersion: 'flatnet/v1alpha1', kind: 'ClusterConfig', metadata: { name: s.name }, spec: { nodes: s.nodes, podCIDR: s.podCIDR, nodeCIDR: '172.16.0.0/16', ...(s.serviceCIDR ? { serviceCIDR: s.serviceCIDR, dnsServiceIP: s.serviceCIDR.replace(/0\/\d+$/, '10') } : {}) } }, 0));
   for (let n = 0; n < s.namespaces; n++) docs.push(doc({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${n}` } }, docs.length));
   const replicas = 5;
   const deployments = Math.ceil(s.pods / replicas);
@@ -93,6 +94,6 @@ function run(s: Shape): void {
 const which = process.argv[2];
 const shapes: Shape[] = [
   { name: '10k', pods: 10_000, services: 2_000, nodes: 100, podCIDR: '10.244.0.0/16', namespaces: 50 },
-  { name: 'envelope-150k', pods: 150_000, services: 10_000, nodes: 5_000, podCIDR: '10.0.0.0/8', namespaces: 500 },
+  { name: 'envelope-150k', pods: 150_000, services: 10_000, nodes: 5_000, podCIDR: '10.0.0.0/8', namespaces: 500, serviceCIDR: '172.20.0.0/16' },
 ];
 for (const s of shapes) if (!which || s.name === which) run(s);

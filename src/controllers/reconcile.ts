@@ -37,6 +37,11 @@ export interface ClusterState {
   warnings: string[];
 }
 
+/** Appends without spreading: `push(...list)` overflows the stack for lists of 100k objects. */
+function pushAll<T>(out: T[], items: Iterable<T>): void {
+  for (const i of items) out.push(i);
+}
+
 const GENERATION_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'NetworkPolicy', 'Ingress']);
 
 /** Fills uid, creationTimestamp and generation, keeping what the previous state had for the same object. */
@@ -117,9 +122,9 @@ export function reconcile(config: ClusterConfig, desired: DesiredObject[], opts:
   for (const o of input) if (o.kind !== 'Namespace' && o.kind !== 'Node') ensureMeta(ctx, o);
 
   const out: KubeObject[] = [];
-  out.push(...namespaces(ctx, input, get('Namespace')));
+  pushAll(out, namespaces(ctx, input, get('Namespace')));
   const nodes = buildNodes(ctx, get('Node')).map((n) => ensureMeta(ctx, n));
-  out.push(...nodes);
+  pushAll(out, nodes);
 
   // Workloads and their pods.
   const plans: PodPlan[] = get('Pod').map((pod) => ({ pod }));
@@ -134,7 +139,7 @@ export function reconcile(config: ClusterConfig, desired: DesiredObject[], opts:
   const owned = (owner: KubeObject, list: PodPlan[]) => {
     for (const p of list) ensureMeta(ctx, p.pod);
     podsOf.set(owner, list);
-    plans.push(...list);
+    pushAll(plans, list);
   };
   for (const rs of replicaSets) owned(rs, replicaSetPods(rs));
   for (const sts of get('StatefulSet')) owned(sts, statefulSetPods(sts));
@@ -147,19 +152,19 @@ export function reconcile(config: ClusterConfig, desired: DesiredObject[], opts:
   schedulePods(ctx, plans, nodes);
   const pods = plans.map((p) => p.pod);
   assignPodIPs(ctx, pods, nodes);
-  out.push(...pods);
+  pushAll(out, pods);
 
   const podsOfOwner = (owner: KubeObject) => (podsOf.get(owner) ?? []).map((p) => p.pod);
   for (const rs of replicaSets) rs.status = replicaSetStatus(rs, podsOfOwner(rs));
   for (const [d, rs] of rsOfDeployment) d.status = deploymentStatus(d, rs, podsOfOwner(rs));
   for (const sts of get('StatefulSet')) sts.status = statefulSetStatus(sts, podsOfOwner(sts));
   for (const ds of get('DaemonSet')) ds.status = daemonSetStatus(ds, podsOfOwner(ds));
-  out.push(...replicaSets, ...get('Deployment'), ...get('StatefulSet'), ...get('DaemonSet'));
+  for (const l of [replicaSets, get('Deployment'), get('StatefulSet'), get('DaemonSet')]) pushAll(out, l);
 
   // Services and what backs them.
   const services = get('Service');
   allocateServices(ctx, services);
-  out.push(...services);
+  pushAll(out, services);
   const index = new PodIndex(pods);
   const userEndpoints = new Map(get('Endpoints').map((e) => [keyOf(e), e]));
   const generated: KubeObject[] = [];
@@ -170,18 +175,20 @@ export function reconcile(config: ClusterConfig, desired: DesiredObject[], opts:
       generated.push(...kubernetesEndpoints(svc, nodeInternalIP(apiserver)));
       userEndpoints.delete(epKey);
     } else if (hasSelector(svc)) {
-      generated.push(...serviceEndpointSlices(svc, index), serviceEndpoints(svc, index));
+      pushAll(generated, serviceEndpointSlices(svc, index));
+      generated.push(serviceEndpoints(svc, index));
       userEndpoints.delete(epKey); // the endpoints controller owns Endpoints of selector Services
     } else if (userEndpoints.has(epKey) && svc.spec.type !== 'ExternalName') {
       generated.push(...mirrorEndpoints(svc, userEndpoints.get(epKey)!));
     }
   }
-  out.push(...userEndpoints.values(), ...get('EndpointSlice'));
+  pushAll(out, userEndpoints.values());
+  pushAll(out, get('EndpointSlice'));
   for (const o of generated) out.push(ensureMeta(ctx, o));
 
   for (const ing of get('Ingress')) ing.status ??= { loadBalancer: {} };
   for (const t of RESOURCE_TYPES)
-    if (!['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(t.kind)) out.push(...get(t.kind));
+    if (!['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(t.kind)) pushAll(out, get(t.kind));
 
   if (ctx.problems.length > 0) throw new InputError(ctx.problems);
   for (const o of out) if (!resourceTypeOfKind(o.kind)?.namespaced) delete o.metadata.namespace;

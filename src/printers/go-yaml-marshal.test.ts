@@ -1,4 +1,4 @@
-// Tests for the kubectl-compatible YAML and JSON encoders. Expected texts were printed by kubectl 1.32.4; when a
+// Tests for the kubectl-compatible YAML encoder. Expected texts were printed by kubectl 1.32.4; when a
 // kubectl is on the PATH, a last test also asks it to encode a ConfigMap of tricky strings and compares byte for byte.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { YamlControlCharacterError, formatGoNumber, goJsonMarshalIndent, goYamlKeyLess, goYamlMarshal } from './go-yaml-marshal.js';
+import { YamlControlCharacterError, goYamlMarshal } from './go-yaml-marshal.js';
 
 const configMap = (data: Record<string, string>) => ({ apiVersion: 'v1', data, kind: 'ConfigMap', metadata: { creationTimestamp: null, name: 'x' } });
 
@@ -127,60 +127,6 @@ for (const c of layoutCases) {
   });
 }
 
-const keyOrderCases: { name: string; keys: string[] }[] = [
-  { name: 'digit runs compare as numbers', keys: ['a2', 'a9', 'a10', 'a100'] },
-  { name: 'non-letters sort before letters', keys: ['_x', '1', 'A', 'a'] },
-  { name: 'a shorter prefix sorts first', keys: ['app', 'app.kubernetes.io/name'] },
-  { name: 'upper-case letters sort before lower-case ones', keys: ['Z', 'a'] },
-];
-for (const c of keyOrderCases) {
-  test(`goYamlKeyLess: ${c.name}`, () => {
-    const shuffled = [...c.keys].reverse();
-    assert.deepEqual(
-      shuffled.sort((a, b) => (goYamlKeyLess(a, b) ? -1 : goYamlKeyLess(b, a) ? 1 : 0)),
-      c.keys,
-    );
-  });
-}
-
-const numberCases: { name: string; input: number; want: string }[] = [
-  { name: 'integers print in decimal', input: 30080, want: '30080' },
-  { name: 'fractions print in the shortest form', input: 0.25, want: '0.25' },
-  { name: 'a million and above switches to exponent form', input: 2500000.5, want: '2.5000005e+06' },
-  { name: 'small fractions switch to exponent form', input: 0.000015, want: '1.5e-05' },
-];
-for (const c of numberCases) {
-  test(`formatGoNumber: ${c.name}`, () => {
-    assert.equal(formatGoNumber(c.input), c.want);
-  });
-}
-
-test('goJsonMarshalIndent: keys are sorted byte-wise at every level, indented four spaces', () => {
-  const got = goJsonMarshalIndent({ b: { z: 1, '10': 2, '9': 3, a: [] }, a: {}, c: [{ y: 1, x: 2 }] });
-  const want = [
-    '{',
-    '    "a": {},',
-    '    "b": {',
-    '        "10": 2,',
-    '        "9": 3,',
-    '        "a": [],',
-    '        "z": 1',
-    '    },',
-    '    "c": [',
-    '        {',
-    '            "x": 2,',
-    '            "y": 1',
-    '        }',
-    '    ]',
-    '}',
-  ].join('\n');
-  assert.equal(got, want);
-});
-
-test('goJsonMarshalIndent: HTML-significant characters and line separators are escaped as Go does', () => {
-  assert.equal(goJsonMarshalIndent({ a: '<b>&\u2028\u2029"\n' }), '{\n    "a": "\\u003cb\\u003e\\u0026\\u2028\\u2029\\"\\n"\n}');
-});
-
 test('goYamlMarshal: characters the YAML reader rejects fail as kubectl fails', () => {
   assert.throws(() => goYamlMarshal({ data: { k: 'a\x7fb' } }), (e) => e instanceof YamlControlCharacterError && e.message === 'yaml: control characters are not allowed');
   assert.throws(() => goYamlMarshal({ ['k\x9f']: 'v' }), YamlControlCharacterError);
@@ -200,12 +146,15 @@ test('goYamlMarshal: strings encode exactly as kubectl encodes them (skipped wit
   const values = [
     "it's", 'say "hi"', 'ends with space ', ' leading space', 'colon:no-space', 'key: value', '- item', '? q', '[b', '{b', '%p', '@a',
     '`t', '!b', '&a', '|p', '>g', 'a,b', 'a#b', 'a #b', '1.5', '-1', '+1', '0o17', '0b101', '1e3', '.5', '.inf', '12:30:45', '2024-01-01',
-    '2024-1-2 3:04:05', '2024-13-01', 'yes', 'Off', '~', 'null', 'true', '<<', '=', 'multi\nline\n', 'multi\n\nblank\n', 'ends\n\n\n',
-    '\nleading newline', 'unicode ünïcödé', 'zero\u200bwidth', 'nbsp\u00a0x', 'bom\ufeffx', 'bell\x07', 'cr\rlf', 'a\u0085b', 'a \u0085\u0085  b', 'end\u0085', '\u0085\u0085\u0085start', 'ls\u2028x',
+    '2024-1-2 3:04:05', '2024-13-01', '2024-02-30', '2024-1-2T3:4:5.5+01:00', 'yes', 'Off', 'on', 'N', '~', 'null', 'true', '<<', '=',
+    '123456789012345678901234567890', '0x1ffffffffffffffffff', '1e400', '-1.5e3', '+.inf', '.5e3', '0x', '-0b11', '08', '1.', '+', '1:30',
+    'v1.32.0', '10.96.0.10', 'multi\nline\n', 'multi\n\nblank\n', 'ends\n\n\n',
+    '\nleading newline', 'unicode ünïcödé', 'zero\u200bwidth', 'nbsp\u00a0x', 'bom\ufeffx', 'bell\x07', 'cr\rlf', 'ps\u2029 after', 'both\u2028and\nnewline', 'a\u0085b', 'a \u0085\u0085  b', 'end\u0085', '\u0085\u0085\u0085start', 'ls\u2028x',
     long, `${long} and more words to go past the second fold point of this message`, `'${long}`, `${long}\twith a tab`,
     `${long.slice(0, 78)}  two spaces`, 'x'.repeat(100) + ' y', `{"json": ${JSON.stringify(long)}}`,
   ];
-  const keys = ['a10', 'a9', 'A1', '_x', '-x', '.x', 'x.10', 'x.9', 'x-1', 'x_1', '0a', '00', '007', '7'];
+  // Not "0a" with "7" and "007": go-yaml's order is cyclic for them, so kubectl's own output depends on map order.
+  const keys = ['a10', 'a9', 'A1', '_x', '-x', '.x', 'x.10', 'x.9', 'x-1', 'x_1', '00', '007', '7'];
   const dir = mkdtempSync(join(tmpdir(), 'flatnet-yaml-'));
   try {
     const data: Record<string, string> = {};

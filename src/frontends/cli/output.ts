@@ -4,7 +4,8 @@
 import { qualifiedSingular, resourceTypeOfKind } from '../../core/resources.js';
 import type { KubeObject, ObjectMeta } from '../../core/types.js';
 import { formatLabels } from '../../printers/cell-formats.js';
-import { formatGoNumber, goJsonMarshalIndent, goYamlMarshal } from '../../printers/go-yaml-marshal.js';
+import { formatGoNumber, goJsonMarshalIndent } from '../../printers/go-json-marshal.js';
+import { goYamlMarshal } from '../../printers/go-yaml-marshal.js';
 import type { Table } from '../../printers/table.js';
 import { tabwriter } from '../../printers/tabwriter.js';
 

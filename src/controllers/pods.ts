@@ -67,9 +67,10 @@ export function assignPodIPs(ctx: ReconcileContext, pods: KubeObject[], nodes: K
   }
 }
 
+/** A container ID shaped like containerd's (64 hex digits), derived from the pod uid and container name. */
 function containerID(pod: KubeObject, c: Container): string {
-  const h = (seed: number) => hash53(`${pod.metadata.uid}/${c.name}`, seed).toString(16).padStart(14, '0');
-  return `containerd://${(h(1) + h(2) + h(3) + h(4) + h(5)).slice(0, 64)}`;
+  const h = hash53(`${pod.metadata.uid}/${c.name}`).toString(16).padStart(14, '0');
+  return `containerd://${pod.metadata.uid!.replace(/-/g, '')}${h}${h.slice(0, 4)}${h}`.slice(0, 77);
 }
 
 /** The image reference as containerd reports it: registry and library/ expanded, tag defaulted. */

@@ -3,10 +3,10 @@
 
 import type { ClusterConfig } from '../core/cluster-config.js';
 import type { Clock } from '../core/clock.js';
-import { applyDefaults } from '../core/defaults.js';
+import { applyDefaults, completePodFromTemplate } from '../core/defaults.js';
 import { describeObject, InputError, SourceRef } from '../core/errors.js';
 import { uidFor } from '../core/hash.js';
-import { canonicalJson, keyOf, mergeObjects, objectKey } from '../core/objects.js';
+import { canonicalJson, deepClone, keyOf, mergeObjects, objectKey } from '../core/objects.js';
 import { RESOURCE_TYPES, resourceTypeOfKind } from '../core/resources.js';
 import type { KubeObject } from '../core/types.js';
 import { newContext, ReconcileContext } from './context.js';
@@ -82,11 +82,12 @@ function byKindOf(objects: KubeObject[]): Map<string, KubeObject[]> {
 /** Merges the user's objects over the system objects they redeclare, as `kubectl apply` would update them. */
 function mergeWithSystem(config: ClusterConfig, desired: DesiredObject[]): KubeObject[] {
   const merged = new Map<string, KubeObject>();
-  for (const o of systemObjects(config)) merged.set(keyOf(o), o);
+  // The user's objects arrive defaulted; the system's get the same API defaults here.
+  for (const o of systemObjects(config)) merged.set(keyOf(o), applyDefaults(o, o.metadata.namespace));
   for (const d of desired) {
     const key = keyOf(d.object);
     const base = merged.get(key);
-    merged.set(key, base ? mergeObjects(base, d.object) : structuredClone(d.object));
+    merged.set(key, base ? mergeObjects(base, d.object) : deepClone(d.object));
   }
   return [...merged.values()].sort(compareObjects);
 }
@@ -145,7 +146,8 @@ export function reconcile(config: ClusterConfig, desired: DesiredObject[], opts:
   for (const sts of get('StatefulSet')) owned(sts, statefulSetPods(sts));
   for (const ds of get('DaemonSet')) owned(ds, daemonSetPods(ds, nodes));
   for (const plan of plans) {
-    plan.pod = ensureMeta(ctx, applyDefaults(plan.pod, plan.pod.metadata.namespace));
+    // Bare pods were defaulted on input; pods made from (defaulted) templates need only the pod-only defaults.
+    if (plan.group !== undefined || plan.pod.metadata.ownerReferences) completePodFromTemplate(plan.pod.spec);
     admitPod(plan.pod);
   }
   plans.sort((a, b) => compareObjects(a.pod, b.pod));

@@ -121,8 +121,14 @@ export function schedulePods(ctx: ReconcileContext, plans: PodPlan[], nodes: Kub
   }
 
   const eligibleBySignature = new Map<string, { eligible: NodeLoad[]; failures: FitFailure[] }>();
+  // Replicas of one owner share a template, so their signature is computed once per owner.
+  const signatureOfGroup = new Map<string, string>();
   for (const plan of pending) {
-    const sig = schedulingSignature(plan.pod);
+    let sig = plan.group !== undefined ? signatureOfGroup.get(plan.group) : undefined;
+    if (sig === undefined) {
+      sig = schedulingSignature(plan.pod);
+      if (plan.group !== undefined) signatureOfGroup.set(plan.group, sig);
+    }
     let fit = eligibleBySignature.get(sig);
     if (!fit) {
       fit = { eligible: [], failures: [] };

@@ -117,6 +117,17 @@ function defaultProbe(probe: Json): void {
   }
 }
 
+/**
+ * The pod-only defaults (SetDefaults_Pod) for a pod made from an already defaulted template, applied in place:
+ * controllers create pods from templates, and only these fields differ from the template's defaults.
+ */
+export function completePodFromTemplate(spec: Json): void {
+  if (spec.enableServiceLinks === undefined) spec.enableServiceLinks = true;
+  if (spec.hostNetwork !== true) return;
+  for (const c of objectsIn(spec, 'containers'))
+    for (const p of objectsIn(c, 'ports')) if (p.hostPort === undefined || p.hostPort === 0) p.hostPort = p.containerPort;
+}
+
 /** SetDefaults_PodSpec and SetDefaults_Container; `isPod` adds SetDefaults_Pod (not applied to templates). */
 function defaultPodSpec(spec: Json, isPod: boolean): void {
   fill(spec, 'dnsPolicy', 'ClusterFirst');

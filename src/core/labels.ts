@@ -58,23 +58,6 @@ export function formatLabelMap(m: Labels | undefined): string {
     .join(',');
 }
 
-/**
- * Formats a LabelSelector like metav1.FormatLabelSelector: `app=web,tier in (a,b)`, `<none>` when empty.
- */
-export function formatLabelSelector(ls: LabelSelector | undefined): string {
-  if (!ls) return '<none>';
-  const parts: string[] = [];
-  for (const k of Object.keys(ls.matchLabels ?? {}).sort()) parts.push(`${k}=${ls.matchLabels![k]}`);
-  for (const e of ls.matchExpressions ?? []) {
-    const vals = [...(e.values ?? [])].sort().join(',');
-    if (e.operator === 'In') parts.push(`${e.key} in (${vals})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${vals})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else parts.push(`!${e.key}`);
-  }
-  return parts.length ? parts.join(',') : '<none>';
-}
-
 /** Thrown for a `-l` string that does not parse; the message says where. */
 export class SelectorSyntaxError extends Error {}
 

@@ -89,15 +89,19 @@ export async function runGet(typeArg: string, names: string[], opts: GetOptions,
       io.stdout(formatObjects(all, format, { single }, (o) => qualifiedSingular(resolveResourceType(o.kind)!)));
     }
   } else {
-    const tables = found.map(({ type, objects }) =>
-      formatTable(printTable(type, objects, now), {
+    // kubectl keeps the NAMESPACE column for every later table once a namespaced type was printed with -A
+    // (so `get po,no -A` shows nodes with an empty NAMESPACE, but `get no,po -A` does not).
+    let namespaceColumn = false;
+    const tables = found.map(({ type, objects }) => {
+      namespaceColumn ||= !!opts.allNamespaces && type.namespaced;
+      return formatTable(printTable(type, objects, now), {
         wide: format === 'wide',
-        withNamespace: !!opts.allNamespaces && type.namespaced,
+        withNamespace: namespaceColumn,
         noHeaders: opts.headers === false,
         showLabels: opts.showLabels,
         kindPrefix: types.length > 1 ? qualifiedSingular(type) : undefined,
-      }),
-    );
+      });
+    });
     if (tables.length > 0) io.stdout(tables.join('\n'));
   }
   if (found.length === 0 && names.length === 0) {

@@ -49,8 +49,21 @@ function kubeProxyConfigMap(config: ClusterConfig): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system', labels: { app: 'kube-proxy' } }, data: { 'config.conf': text } };
 }
 
+/**
+ * The coredns ConfigMap: kubeadm's Corefile, with what flatnet's DNS really does — the configured ttl and pods mode,
+ * spec.dns.externalNames as a hosts block, and a forward line only when an upstream is configured.
+ */
 function corednsConfigMap(config: ClusterConfig): KubeObject {
   const zone = config.clusterDomain;
+  const dns = config.dns;
+  const hosts: string[] = [];
+  for (const [name, t] of Object.entries(dns.externalNames))
+    if ('cname' in t) hosts.push(`       # ${name} CNAME ${t.cname}. (spec.dns.externalNames)`);
+    else for (const ip of t.addresses) hosts.push(`       ${ip} ${name}`);
+  const hostsBlock = hosts.length ? `    hosts {\n${hosts.join('\n')}\n       ttl ${dns.ttl}\n       fallthrough\n    }\n` : '';
+  const forward = dns.upstream
+    ? `    forward . ${dns.upstream.ip}:${dns.upstream.port} {\n       max_concurrent 1000\n    }\n`
+    : '    # no forward: names outside the cluster and spec.dns.externalNames are NXDOMAIN (set spec.dns.upstream)\n';
   const corefile = `.:53 {
     errors
     health {
@@ -58,15 +71,12 @@ function corednsConfigMap(config: ClusterConfig): KubeObject {
     }
     ready
     kubernetes ${zone} in-addr.arpa ip6.arpa {
-       pods insecure
+       pods ${dns.podRecords}
        fallthrough in-addr.arpa ip6.arpa
-       ttl 30
+       ttl ${dns.ttl}
     }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30
+${hostsBlock}    prometheus :9153
+${forward}    cache 30
     loop
     reload
     loadbalance

@@ -114,7 +114,7 @@ spec:
   assert.ok(lines.some((l) => l.startsWith('<stdin> doc 1: Service default/web: spec.ports[0].protocol: Unsupported value: "TCPX"')), r.stderr);
   assert.ok(lines.some((l) => l.startsWith('<stdin> doc 2: Deployment default/Web_App: metadata.name: Invalid value: "Web_App"')), r.stderr);
   assert.ok(lines.some((l) => l.startsWith('<stdin> doc 2: Deployment default/Web_App: spec.template.metadata.labels: Invalid value')), r.stderr);
-  assert.match(lines[lines.length - 1], /^\d+ error\(s\); nothing was applied$/);
+  assert.match(lines[lines.length - 1], /^\d+ error\(s\) in the input$/);
   assert.ok(!r.stderr.includes('    at '), 'no stack trace');
 });
 

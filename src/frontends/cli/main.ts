@@ -1,11 +1,18 @@
 // The `flatnet` command: parses arguments, runs a verb, and turns errors into messages and exit codes
-// (0 success, 1 a runtime failure such as a missing object, 2 bad input or usage).
+// (0 success, 1 a runtime failure such as a missing object or a negative answer — a denied connection, a failing
+// test, a diff under --exit-code — and 2 bad input or usage).
 
 import { Command, CommanderError, Option } from 'commander';
 import { formatProblem, InputError } from '../../core/errors.js';
+import { runCan } from './can.js';
+import { runDiff } from './diff.js';
+import { runDns } from './dns.js';
 import { runGet } from './get.js';
 import { CliIO, processIO } from './io.js';
 import { UsageError } from './load.js';
+import { runMatrix } from './matrix.js';
+import { runRules } from './rules.js';
+import { runTest } from './test.js';
 import { runUp } from './up.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -36,13 +43,73 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .description('Run the cluster model as a long-lived process that re-applies when inputs change')
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
     .option('--state <dir>', 'directory of the embedded state store', './.flatnet')
+    .option('--dns <address>', 'serve the cluster DNS zone on UDP and TCP at HOST:PORT (a loopback address), or off', '127.0.0.1:10053')
     .action(async (opts) => {
       const stopped = new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
-      setCode(await runUp({ filename: opts.filename, state: opts.state, stopped }, io));
+      setCode(await runUp({ filename: opts.filename, state: opts.state, dns: opts.dns, stopped }, io));
     });
+
+  program
+    .command('can')
+    .description('Whether NetworkPolicy allows a connection, and which policies, rules, peers and ports decided (exit 0 allowed, 1 denied)')
+    .argument('<from>', 'source: <ns>/<pod>, <pod>, <ns>/<kind>/<name> (deploy, sts, ds, rs, pod) or an IP')
+    .argument('<to>', 'destination: the same forms, or <ns>/svc/<name> (through the Service; --port is then the service port)')
+    .requiredOption('--port <port>', 'destination port: a number or a port name')
+    .option('--protocol <protocol>', 'TCP, UDP or SCTP', 'TCP')
+    .option('-n, --namespace <ns>', 'namespace of a bare <pod> reference', 'default')
+    .addOption(new Option('-o, --output <format>', 'output format: txt|json'))
+    .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
+    .action(async (from: string, to: string, opts) => setCode(await runCan(from, to, opts, io)));
+
+  program
+    .command('matrix')
+    .description('Who may reach whom: the allowed connections per workload (np-guard connlist) and a truth table of pods')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .option('-A, --all-namespaces', 'every namespace')
+    .addOption(new Option('-o, --output <format>', 'output format: txt|json|csv|md|dot'))
+    .option('--port <port>', 'make the truth table exact for this port number')
+    .option('--protocol <protocol>', 'protocol of --port: TCP, UDP or SCTP', 'TCP')
+    .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
+    .action(async (opts) => setCode(await runMatrix(opts, io)));
+
+  program
+    .command('test')
+    .description('Run the ConnectivityTest documents in the inputs (exit 0 all pass, 1 any fails)')
+    .addOption(new Option('-o, --output <format>', 'output format: txt|json'))
+    .option('-f, --filename <path>', 'manifests and ConnectivityTest documents: file, directory, or - (repeatable)', collect, [])
+    .action(async (opts) => setCode(await runTest(opts, io)));
+
+  program
+    .command('diff')
+    .description('Connections a change adds, removes or changes, with the policies responsible (exit 0; 1 with --exit-code when any changed)')
+    .option('-f, --filename <path>', 'the cluster before the change: file, directory, or - (repeatable)', collect, [])
+    .option('--against <path>', 'the cluster after the change: file or directory (repeatable)', collect, [])
+    .option('-n, --namespace <ns>', 'only this namespace (default: every namespace)')
+    .addOption(new Option('-o, --output <format>', 'output format: txt|json|md'))
+    .option('--exit-code', 'exit 1 when any connection changed, like git diff --exit-code')
+    .action(async (opts) => setCode(await runDiff(opts, io)));
+  program
+    .command('rules')
+    .description("Show the service-proxy rules kube-proxy would write on a node (iptables-restore input, iptables-save, iptables -L -n)")
+    .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
+    .option('--node <name>', "node whose rules to show (default: the cluster's first node)")
+    .option('--mode <mode>', 'proxy mode: iptables|nftables|ipvs (default: the ClusterConfig proxyMode)')
+    .option('--view <view>', 'iptables: restore|save|list; nftables: restore|list|save (nft -f input, nft list table); ipvs: ipvsadm|restore|ipset|addresses')
+    .option('-t, --table <table>', 'table for the save and list views (iptables: filter or nat; list defaults to filter, like iptables -L)')
+    .option('--chain <chain>', 'list one chain only, like iptables -t nat -L CHAIN -n')
+    .action(async (opts) => setCode(await runRules(opts, io)));
+  program
+    .command('dns')
+    .description('Resolve NAME as the cluster DNS answers it, or as a pod resolves it (--from): every query tried, each answer, the result (exit 0 resolved, 1 not)')
+    .argument('<name>', 'the name to look up, as an application would pass it (or an address, with --type PTR)')
+    .option('--type <type>', 'A, AAAA, SRV, PTR, CNAME, TXT or ANY (default: an address lookup, A and AAAA as getaddrinfo asks)')
+    .option('--from <pod>', 'resolve from this pod: <ns>/<pod>, <pod>, or [<ns>/]<kind>/<name> (deploy, sts, ds, rs, pod)')
+    .option('--resolver <library>', "the pod's C library: glibc or musl (Alpine)", 'glibc')
+    .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
+    .action(async (name: string, opts) => setCode(await runDns(name, opts, io)));
   return program;
 }
 
@@ -60,7 +127,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     }
     if (e instanceof InputError) {
       for (const p of e.problems) io.stderr(`${formatProblem(p)}\n`);
-      io.stderr(`${e.problems.length} error(s); nothing was applied\n`);
+      io.stderr(`${e.problems.length} error(s) in the input\n`);
       return 2;
     }
     if (e instanceof UsageError) {

@@ -9,14 +9,18 @@ import { runCli } from '../../testing/cli.js';
 
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 
-/** Every `npx flatnet` line in a sh code block, without its trailing comment; `cat F |` becomes stdin. */
-function examples(): { line: string; argv: string[]; stdinFile?: string }[] {
+/**
+ * Every `npx flatnet` line in a sh code block, without its trailing comment; `cat F |` becomes stdin. A comment
+ * `# exit N` states the exit code the example is shown with (a denied `can`); otherwise it must exit 0.
+ */
+function examples(): { line: string; argv: string[]; stdinFile?: string; code: number }[] {
   const out = [];
   for (const block of readme.matchAll(/```sh\n([\s\S]*?)```/g))
     for (const raw of block[1].split('\n')) {
       const line = raw.replace(/\s+#.*$/, '').trim();
       const m = /^(?:cat (\S+) \| )?npx flatnet (.*)$/.exec(line);
-      if (m) out.push({ line, argv: m[2].split(/\s+/), stdinFile: m[1] });
+      const code = Number(/\s#\s*exit (\d+)\s*$/.exec(raw)?.[1] ?? 0);
+      if (m) out.push({ line, argv: m[2].split(/\s+/), stdinFile: m[1], code });
     }
   return out;
 }
@@ -31,7 +35,7 @@ for (const ex of examples()) {
     process.chdir(REPO_ROOT);
     try {
       const r = await runCli(ex.argv, stdin);
-      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.code, ex.code, r.stderr);
       assert.ok(r.stdout.length > 0);
     } finally {
       process.chdir(cwd);

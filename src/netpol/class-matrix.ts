@@ -58,11 +58,28 @@ function computeRow(u: Universe, rules: CompiledRule[], e: number, dir: 'ingress
   }
   const row = make();
   for (const [k, bits] of byPorts) {
-    if (byPorts.size === 1) forEachBit(bits, (s) => (row[s] = k));
+    if (byPorts.size === 1) setWhere(row, bits, k);
     else forEachBit(bits, (s) => (row[s] = table.union(row[s], k)));
   }
   for (const r of named) forEachBit(r.bits, (d) => (row[d] = table.union(row[d], rulePorts(u, r, d))));
   return row;
+}
+
+/** row[i] = value for every i in bits; whole words at a time where all 32 are set (namespace-wide peers). */
+function setWhere(row: IdArray, bits: Bits, value: number): void {
+  for (let w = 0; w < bits.length; w++) {
+    let word = bits[w];
+    if (word === 0) continue;
+    if (word === 0xffffffff) {
+      row.fill(value, w << 5, Math.min(row.length, (w + 1) << 5));
+      continue;
+    }
+    while (word !== 0) {
+      const low = word & -word;
+      row[(w << 5) + (31 - Math.clz32(low))] = value;
+      word ^= low;
+    }
+  }
 }
 
 interface Builder {

@@ -41,6 +41,17 @@ test('withPolicies diffs a complete list: unchanged policies keep their compiled
   assert.equal(e1.evaluate({ from: { kind: 'pod', namespace: 'y', name: 'a' }, to: { kind: 'pod', namespace: 'x', name: 'a' }, port: 80, protocol: 'TCP' }).allowed, false);
 });
 
+test('withPolicies picks up a policy whose generation changed and keeps one whose uid and generation did not', () => {
+  const withMeta = (o: ReturnType<typeof policy>, generation: number) => ({ ...o, metadata: { ...o.metadata, uid: `uid-${o.metadata.name}`, generation } });
+  const e0 = buildPolicyEngine([...e2eWorld(), withMeta(denyX, 1), withMeta(denyC, 1)], DEFAULT_POLICY_SETTINGS);
+  const opened = withMeta(policy('x', 'deny', 'podSelector: {}\ningress: [{}]'), 2);
+  const e1 = e0.withPolicies([opened, structuredClone(withMeta(denyC, 1))]);
+  assert.equal(e1.stats().derivation, 'derived');
+  assert.equal(cellOf(e1, 'y/a', 'x/a'), 'All Connections');
+  const v = e1.evaluate({ from: { kind: 'pod', namespace: 'y', name: 'a' }, to: { kind: 'pod', namespace: 'x', name: 'c' }, port: 80, protocol: 'TCP' });
+  assert.deepEqual(v.ingress.isolatingPolicies, ['x/deny', 'x/deny-c']);
+});
+
 test('a change that needs finer pod classes recompiles from scratch', () => {
   const e0 = buildPolicyEngine([...e2eWorld(), denyX], DEFAULT_POLICY_SETTINGS);
   const newKey = policy('x', 'from-team', 'podSelector: {}\ningress: [{from: [{podSelector: {matchLabels: {team: red}}}]}]');

@@ -2,17 +2,17 @@
 // its reasons, builds the all-pairs matrix, and derives a new engine cheaply when only policies change.
 
 import type { ClusterConfig } from '../core/cluster-config.js';
+import type { Selector } from '../core/labels.js';
 import type { KubeObject } from '../core/types.js';
+import { AddressSegments, IpRange } from './address-segments.js';
 import { buildClassMatrix, ClassMatrix, updateClassMatrix } from './class-matrix.js';
 import { CompiledPolicy, compilePolicy, Isolation, isolationOf, updateIsolation } from './compile.js';
 import { EvalContext, evaluateQuery, Lookups } from './evaluate.js';
 import { PolicyMatrix } from './matrix.js';
+import { PodSelectorIndex } from './pod-index.js';
 import { policySettingsFor } from './settings.js';
 import type { ConnectionQuery, PolicyEngine, PolicySettings, Verdict } from './types.js';
 import { policyFootprint, Universe } from './universe.js';
-import type { Selector } from '../core/labels.js';
-import { AddressSegments, IpRange } from './address-segments.js';
-import { PodSelectorIndex } from './pod-index.js';
 import { ClusterViews, clusterViews, compareNamespaced, NodeView, policyView, PolicyView, RuleView } from './views.js';
 
 /** A change of policies: objects to create or replace, and "namespace/name" keys to delete. */
@@ -56,9 +56,9 @@ function countBlocks(policies: readonly PolicyView[], into: BlockCounts = new Ma
     for (const r of rules ?? [])
       for (const peer of r.peers) {
         if (peer.kind !== 'ipBlock') continue;
-        const n = (into.get(peer.key)?.count ?? 0) + sign;
-        if (n === 0) into.delete(peer.key);
-        else into.set(peer.key, { ranges: peer.ranges, count: n });
+        const e = into.get(peer.key);
+        if (!e) into.set(peer.key, { ranges: peer.ranges, count: sign });
+        else if ((e.count += sign) === 0) into.delete(peer.key);
       }
   };
   for (const p of policies) {
@@ -86,7 +86,7 @@ export class NetPolEngine implements PolicyEngine {
     private readonly state: EngineState,
   ) {
     const { universe, lookups } = state.pods;
-    this.ctx = { universe, policies: state.policies, isolation: state.isolation, settings, ...lookups };
+    this.ctx = { universe, isolation: state.isolation, settings, ...lookups };
   }
 
   /** Allowed or denied, and why. Throws NotFoundError for an unknown pod, RangeError for an address that is not IPv4. */
@@ -184,7 +184,8 @@ export class NetPolEngine implements PolicyEngine {
     }
     const removed = [...gone];
     const kept = removed.length ? s.policies.filter((p) => !gone.has(p)) : s.policies;
-    const blocks = countBlocks(applied.map((a) => a.view), countBlocks(removed.map((p) => p.view), new Map(s.blocks), -1));
+    const copy: BlockCounts = new Map([...s.blocks].map(([k, v]) => [k, { ...v }]));
+    const blocks = countBlocks(applied.map((a) => a.view), countBlocks(removed.map((p) => p.view), copy, -1));
     const labelKeys = policyFootprint(applied.map((a) => a.view)).labelKeys;
     const u = s.pods.universe;
     if (!sameSegments(u, blocks) || ![...labelKeys].every((k) => u.footprint.labelKeys.has(k))) {

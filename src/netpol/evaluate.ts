@@ -4,7 +4,7 @@
 import { NotFoundError } from '../core/errors.js';
 import { parseIPv4 } from '../core/ip.js';
 import { hasBit } from './bitset.js';
-import { CompiledPolicy, CompiledRule, entryMatches, Isolation } from './compile.js';
+import { CompiledRule, entryMatches, Isolation } from './compile.js';
 import { directionNotes } from './explain-notes.js';
 import type { ConnectionQuery, DirectionVerdict, Endpoint, PolicySettings, Protocol, RuleRef, Verdict } from './types.js';
 import type { Universe } from './universe.js';
@@ -21,7 +21,6 @@ export interface Lookups {
 /** What evaluation reads: the compiled policies and the lookups. */
 export interface EvalContext extends Lookups {
   universe: Universe;
-  policies: readonly CompiledPolicy[];
   isolation: Isolation;
   settings: PolicySettings;
 }

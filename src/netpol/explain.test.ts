@@ -120,6 +120,17 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a pod always reaches the node it runs on, even when egress-isolated',
+    flow: ['production/frontend-y', '172.18.0.3', 10250, 'TCP'],
+    want: {
+      allowed: true,
+      resolvedPort: 10250,
+      egress: 'traffic from a pod to node node-2, where it runs, is always allowed',
+      ingress: '172.18.0.3 is not a pod: no ingress policy applies',
+      notes: ['172.18.0.3 is the address of node node-2: node traffic, matched only by ipBlock', '§9: traffic between a pod and the node it runs on (node-2) is always allowed, whatever the policies say'],
+    },
+  },
+  {
     name: 'a hostNetwork source is node traffic and says so',
     flow: ['kube-system/agent-1', 'production/monitoring-y', 80, 'TCP'],
     want: {

@@ -54,6 +54,14 @@ export class PolicyMatrix implements ConnectivityMatrix {
     return this.classes.cell(this.elements[i], this.elements[j]);
   }
 
+  /**
+   * The universe element of peers[i]: pods with equal elements have identical rows and columns (they are one pod
+   * class), except for pairs with a hostNetwork pod on the same node (§9). Aggregating by element avoids N² lookups.
+   */
+  elementOf(i: number): number {
+    return this.elements[i];
+  }
+
   /** The connections allowed from peers[i] to peers[j]. The returned set is shared and frozen. */
   connections(i: number, j: number): ConnectionSet {
     return this.universe.table.get(this.connectionId(i, j));

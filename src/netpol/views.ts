@@ -137,24 +137,27 @@ export function podView(p: KubeObject, byKey: Map<string, KubeObject>): PodView 
   };
 }
 
-const rangesMemo = new Map<string, IpRange[]>();
+/** ipBlocks by cidr, then except list: real clusters repeat a few CIDRs across thousands of policies. */
+const ipBlockMemo = new Map<string, Map<string, { ranges: IpRange[]; key: string }>>();
 
-/** ipBlockRanges, memoized: real clusters repeat a few CIDRs across thousands of policies. */
-function memoRanges(cidr: string, except: string[]): IpRange[] {
-  const key = except.length ? `${cidr} ${except.join(' ')}` : cidr;
-  let r = rangesMemo.get(key);
-  if (!r) {
-    if (rangesMemo.size > 10000) rangesMemo.clear();
-    rangesMemo.set(key, (r = ipBlockRanges(cidr, except) ?? []));
+/** The ranges and key of an ipBlock, memoized so equal blocks share them (and their key's hash). */
+function ipBlockOf(cidr: string, except: string[]): { ranges: IpRange[]; key: string } {
+  let byExcept = ipBlockMemo.get(cidr);
+  if (!byExcept) {
+    if (ipBlockMemo.size > 10000) ipBlockMemo.clear();
+    ipBlockMemo.set(cidr, (byExcept = new Map()));
   }
-  return r;
+  const ex = except.length ? except.join(',') : '';
+  let b = byExcept.get(ex);
+  if (!b) byExcept.set(ex, (b = { ranges: ipBlockRanges(cidr, except) ?? [], key: `ip\u0000${cidr}\u0000${ex}` }));
+  return b;
 }
 
 function peerView(p: any, namespace: string): PeerView {
   if (p?.ipBlock) {
     const except: string[] = p.ipBlock.except ?? [];
-    const ranges = memoRanges(p.ipBlock.cidr, except);
-    return { kind: 'ipBlock', cidr: p.ipBlock.cidr, except, ranges, key: `ip\u0000${p.ipBlock.cidr}\u0000${except.join(',')}` };
+    const { ranges, key } = ipBlockOf(p.ipBlock.cidr, except);
+    return { kind: 'ipBlock', cidr: p.ipBlock.cidr, except, ranges, key };
   }
   const podSelector = p?.podSelector ? fromLabelSelector(p.podSelector) : undefined;
   const namespaceSelector = p?.namespaceSelector ? fromLabelSelector(p.namespaceSelector) : undefined;

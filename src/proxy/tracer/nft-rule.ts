@@ -9,7 +9,9 @@ export type NftMatch =
   | { kind: 'fiblocal'; field: 'saddr' | 'daddr' }
   | { kind: 'l4proto'; protocol: string }
   | { kind: 'dport'; protocol: string; port: number }
-  | { kind: 'mark'; mask: number; value: number };
+  | { kind: 'mark'; mask: number; value: number }
+  /** `numgen random mod M V`: true with probability 1/M (when V < M). */
+  | { kind: 'numgen'; mod: number; value: number };
 
 /** What a rule does when its matches hold. */
 export type NftStatement =
@@ -52,6 +54,7 @@ const MATCHES: Step[] = [
   [/^(tcp|udp|sctp) dport (\d+)/, (m) => ({ kind: 'dport', protocol: m[1], port: Number(m[2]) })],
   [/^meta l4proto (tcp|udp|sctp)(?= |$)/, (m) => ({ kind: 'l4proto', protocol: m[1] })],
   [/^mark and (0x[0-9a-f]+) == (0x[0-9a-f]+|\d+)/, (m) => ({ kind: 'mark', mask: Number(m[1]), value: Number(m[2]) })],
+  [/^numgen random mod (\d+) (?:== )?(\d+)(?= |$)/, (m) => ({ kind: 'numgen', mod: Number(m[1]), value: Number(m[2]) })],
 ];
 
 const STATEMENTS: Step[] = [

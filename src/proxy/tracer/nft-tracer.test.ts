@@ -58,6 +58,7 @@ for (const c of cases)
     const [src, proto, dst, port] = c.flow;
     assert.deepEqual(summarizeTrace(traceOn(view)(src, proto, dst, port)), c.want);
     assert.deepEqual(summarizeTrace(traceOn(view, { endpointMaps: 'anonymous' })(src, proto, dst, port)), c.want, 'kube-proxy\'s anonymous vmaps behave the same');
+    assert.deepEqual(summarizeTrace(traceOn(view, { endpointMaps: 'rules' })(src, proto, dst, port)), c.want, 'numgen rules with 1/(n-i) chances behave the same');
   });
 
 test('nft trace: affinity rules record the sets they check and update, and the chains taken', () => {

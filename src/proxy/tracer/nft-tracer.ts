@@ -49,7 +49,13 @@ function setHas(ctx: Ctx, name: string, key: string): boolean {
   return s.elements.has(key);
 }
 
-function matches(m: NftMatch, s: State, ctx: Ctx): boolean {
+/** Probability (0..1) that the packet in state `s` matches `m`: 0 or 1, except for `numgen` matches. */
+function matchProbability(m: NftMatch, s: State, ctx: Ctx): number {
+  if (m.kind === 'numgen') return m.value < m.mod ? 1 / m.mod : 0;
+  return matches(m, s, ctx) ? 1 : 0;
+}
+
+function matches(m: Exclude<NftMatch, { kind: 'numgen' }>, s: State, ctx: Ctx): boolean {
   switch (m.kind) {
     case 'ctstate':
       return m.states.includes('new');
@@ -143,9 +149,13 @@ function runChain(ctx: Ctx, name: string, start: State, depth = 0): Outcome[] {
     const rule = parseNftRule(text);
     const next: State[] = [];
     for (const s of live) {
-      if (!rule.matches.every((m) => matches(m, s, ctx))) next.push(s);
-      else if (rule.statement) exec(rule.statement, s, ctx, depth, next, outs);
-      else next.push(s);
+      let q = 1;
+      for (const m of rule.matches) if ((q *= matchProbability(m, s, ctx)) === 0) break;
+      if (q < 1) next.push(q === 0 ? s : clone(s, s.p * (1 - q)));
+      if (q === 0) continue;
+      const hit = q === 1 ? s : clone(s, s.p * q);
+      if (rule.statement) exec(rule.statement, hit, ctx, depth, next, outs);
+      else next.push(hit);
     }
     live = next;
   }

@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { runCli } from '../../../testing/cli.js';
+import { REPO_ROOT } from '../../../testing/cluster.js';
 import { fixtureModel, fixtureNames, TEST_NODE } from '../../fixtures.js';
 import { listTable } from './list-view.js';
 import { NftablesRenderer, UPSTREAM_TEST_OPTIONS } from './render.js';
@@ -51,11 +53,32 @@ for (const name of fixtureNames())
     });
   });
 
+for (const endpointMaps of ['anonymous', 'rules'] as const)
+  test(`kernel: clusterip-three-endpoints and session-affinity with ${endpointMaps} endpoint selection load and list as predicted`, { skip }, () => {
+    for (const name of ['clusterip-three-endpoints', 'session-affinity']) {
+      const script = new NftablesRenderer(fixtureModel(name).forNode(TEST_NODE), { ...FIXTURE_OPTIONS, endpointMaps }).render();
+      withNamespace((exec) => {
+        exec(['nft', '-f', '-'], script);
+        assert.equal(listKernel(exec), listTable(tableFromScripts(script)));
+      });
+    }
+  });
+
 test('kernel: upstream TestOverallNFTablesRules, with kube-proxy\'s anonymous vmaps, loads and lists as flatnet predicts', { skip }, () => {
   const script = new NftablesRenderer(upstreamOverallModel().forNode('test-node'), UPSTREAM_TEST_OPTIONS).render();
   withNamespace((exec) => {
     exec(['nft', '-f', '-'], script);
     assert.equal(listKernel(exec), listTable(tableFromScripts(script)));
+  });
+});
+
+test('kernel: the demo cluster\'s node-1 script from `flatnet rules --mode nftables` lists exactly as `--view list` says', { skip }, async () => {
+  const args = ['rules', '-f', `${REPO_ROOT}examples/demo`, '--node', 'node-1', '--mode', 'nftables'];
+  const script = (await runCli(args)).stdout;
+  const predicted = (await runCli([...args, '--view', 'list'])).stdout;
+  withNamespace((exec) => {
+    exec(['nft', '-f', '-'], script);
+    assert.equal(listKernel(exec), predicted);
   });
 });
 

@@ -93,3 +93,13 @@ test('update: stale chains are flushed at once and deleted by the next update (k
   assert.match(second, /^delete chain ip kube-proxy endpoint-\S+__10\.0\.3\.2\/80$/m);
   assert.equal(r.update([]).payload, '');
 });
+
+test('rules endpoint selection: n-1 numgen rules with chances 1/n … 1/2, then a plain goto; no per-Service maps', () => {
+  const script = new NftablesRenderer(fixtureModel('clusterip-three-endpoints').forNode(TEST_NODE), { ...FIXTURE_OPTIONS, endpointMaps: 'rules' }).render();
+  const svc = script.split('\n').filter((l) => l.startsWith('add rule ip kube-proxy service-4AT6LBPK-ns3/svc3/tcp/p80 '));
+  assert.deepEqual(
+    svc.map((l) => l.split(' ').slice(5, 10).join(' ')),
+    ['ip daddr 172.30.0.43 ip saddr', 'numgen random mod 3 0 goto', 'numgen random mod 2 0 goto', 'goto endpoint-TQ2QKHCZ-ns3/svc3/tcp/p80__10.0.3.3/80'],
+  );
+  assert.doesNotMatch(script, /typeof numgen/);
+});

@@ -15,11 +15,13 @@ import { affinitySetCommand, elementCommand, endpointMapCommand, FragmentChain, 
 /** kube-proxy settings that change the ruleset text. */
 export interface NftablesOptions extends Omit<BaseRulesOptions, 'nodeIPs'> {
   /**
-   * `named` (default): each policy chain's `numgen random mod N` looks up a named map of its own. kube-proxy writes
-   * an anonymous `vmap { … }` instead, which nft 1.0.6 loads super-linearly (87 s for 10k Services × 10 endpoints
-   * against 11 s with named maps on flatnet's CI machine); `anonymous` reproduces kube-proxy's text exactly.
+   * How a policy chain picks an endpoint. kube-proxy writes `numgen random mod N vmap { … }` with an anonymous map
+   * (`anonymous`, exact kube-proxy text), which nft 1.0.6 loads super-linearly (kernel anonymous-set naming).
+   * `named` (default) looks the same number up in a named map of the chain's own; `rules` writes iptables-style
+   * `numgen random mod n-i 0 goto` rules and creates no per-Service set at all — the fastest to load at scale.
+   * Measured with nft 1.0.6 at 10k Services × 10 endpoints: rules 9.2 s, named 24 s; at 1k: both ~1.2 s.
    */
-  endpointMaps: 'named' | 'anonymous';
+  endpointMaps: 'named' | 'anonymous' | 'rules';
 }
 
 export const DEFAULT_NFTABLES_OPTIONS: NftablesOptions = { masqueradeMark: '0x00004000', serviceCIDRs: [], nodePortAddresses: 'primary', endpointMaps: 'named' };
@@ -102,8 +104,7 @@ export class NftablesRenderer {
   render(): string {
     const ctx = this.context();
     const nodeIPs = this.view.nodeIP ? [this.view.nodeIP] : [];
-    const sink = new TextSink(this.view.model.serviceKeys().length * 4096);
-    const out: Out = { push: (...lines: string[]) => lines.forEach((l) => sink.line(l)) };
+    const sink = new TextSink();
     for (const l of baseRules({ ...this.options, nodeIPs })) sink.line(l);
     this.fragments = new Map();
     this.staleChains = new Set();
@@ -113,7 +114,7 @@ export class NftablesRenderer {
       for (const f of fs) {
         sink.line('');
         sink.line(`# ${f.servicePortName}`);
-        fragmentCommands(f, false, out);
+        fragmentCommands(f, false, sink);
         for (const e of f.elements) sink.line(elementCommand('add', e));
       }
     }

@@ -35,8 +35,11 @@ export interface NftServiceFragment {
 export interface FragmentContext {
   /** The cluster CIDR of kube-proxy's LocalTrafficDetector (`ip saddr != <cidr>`). */
   clusterCIDR: string;
-  /** `named`: one `typeof numgen` map per policy chain (fast to load at scale); `anonymous`: kube-proxy's inline vmap. */
-  endpointMaps: 'named' | 'anonymous';
+  /**
+   * `named`: one `typeof numgen` map per policy chain; `anonymous`: kube-proxy's inline vmap; `rules`: one
+   * `numgen random mod n-i 0 goto` rule per endpoint (iptables-style 1/(n-i) chances, no per-Service set).
+   */
+  endpointMaps: 'named' | 'anonymous' | 'rules';
 }
 
 const names = new WeakMap<ProxyServicePort, N.ServicePortChainNames>();
@@ -67,6 +70,11 @@ function policyChain(sp: NodeServicePort, name: string, endpoints: ProxyEndpoint
       const base = endpointBaseOf(p, e);
       rules.push(`ip saddr @affinity-${base} goto endpoint-${base}`);
     }
+  if (ctx.endpointMaps === 'rules') {
+    const n = endpoints.length;
+    endpoints.forEach((e, i) => rules.push(`${i < n - 1 ? `numgen random mod ${n - i} 0 ` : ''}goto endpoint-${endpointBaseOf(p, e)}`));
+    return { name, rules };
+  }
   const elements = endpoints.map((e, i) => `${i} : goto endpoint-${endpointBaseOf(p, e)}`);
   if (ctx.endpointMaps === 'anonymous') {
     rules.push(`numgen random mod ${endpoints.length} vmap { ${elements.join(' , ')} }`);

@@ -285,7 +285,7 @@ async function main(): Promise<void> {
     const prog = await programmingLatency(10, objectsFile);
     const sorted = [...prog.answerMs].sort((x, y) => x - y);
     const avg = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
-    console.log(`  store change → first correct UDP answer (10 Service creations): p50 ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; of which buildClusterDns (the engine's full rebuild) avg ${avg(prog.buildMs).toFixed(0)} ms; the reconcile before the change, not counted, avg ${avg(prog.applyMs).toFixed(0)} ms`);
+    console.log(`  store change → first correct UDP answer (10 Service creations): p50 ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; of which buildClusterDns (the engine's full rebuild) p50 ${[...prog.buildMs].sort((x, y) => x - y)[2].toFixed(0)} ms; the reconcile before the change, not counted, avg ${avg(prog.applyMs).toFixed(0)} ms`);
 
     const only = child(['--expose-gc', fileURLToPath(import.meta.url), '--dns-only', objectsFile]);
     children.push(only.proc);

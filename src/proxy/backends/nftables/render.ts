@@ -8,6 +8,7 @@
 // const delta = r.update(model.apply({ upsert: [slice] }));  // only the changed chains and elements
 
 import type { NodeProxyView } from '../../model.js';
+import { hash53 } from '../../../core/hash.js';
 import { baseRules, BaseRulesOptions } from './base-rules.js';
 import { TextSink } from './text-sink.js';
 import { affinitySetCommand, elementCommand, endpointMapCommand, FragmentChain, FragmentContext, FragmentElement, NftServiceFragment, serviceFragment } from './service-rules.js';
@@ -68,18 +69,29 @@ const elementId = (e: FragmentElement) => `${e.set} ${e.key}`;
 /** What an update needs to remember of a rendered fragment: names and elements, not rule text. */
 interface FragmentSummary {
   chains: string[];
+  /** A 53-bit hash of each chain's rules (and endpoint map): unchanged chains are not rewritten by an update. */
+  signatures: number[];
   endpointMaps: string[];
   affinitySets: string[];
   elements: FragmentElement[];
 }
 
+/**
+ * A chain's content fingerprint. An endpoint chain's name already fixes its IP, port and protocol, so only the
+ * affinity `update` rule (its rule count) can change; other chains are hashed.
+ */
+function signature(c: FragmentChain): number {
+  if (c.name.startsWith('endpoint-')) return c.rules.length;
+  return hash53(`${c.rules.join('\n')}\n${c.endpointMap?.elements.join(' , ') ?? ''}`);
+}
+
 function summarize(f: NftServiceFragment): FragmentSummary {
-  return { chains: f.chains.map((c) => c.name), endpointMaps: f.chains.filter((c) => c.endpointMap).map((c) => c.endpointMap!.name), affinitySets: f.affinitySets, elements: f.elements };
+  return { chains: f.chains.map((c) => c.name), signatures: f.chains.map(signature), endpointMaps: f.chains.filter((c) => c.endpointMap).map((c) => c.endpointMap!.name), affinitySets: f.affinitySets, elements: f.elements };
 }
 
 /**
- * Renders kube-proxy's nftables ruleset for one node and keeps per-Service fragments, so `update` emits only the
- * changed Services' chains (added, flushed and rewritten) and the shared map elements that differ. Stale chains are
+ * Renders kube-proxy's nftables ruleset for one node and keeps per-Service summaries, so `update` emits only the
+ * chains whose content changed (added, flushed and rewritten) and the map elements that differ. Stale chains are
  * flushed at once and deleted by the next update, as kube-proxy does for kernels before 6.2 (proxier.go staleChains).
  */
 export class NftablesRenderer {
@@ -135,7 +147,11 @@ export class NftablesRenderer {
     for (const key of keys) {
       const before = this.fragments.get(key) ?? [];
       const after = next.get(key)!;
-      for (const f of after) fragmentCommands(f, true, body);
+      const had = new Map(before.flatMap((f) => f.chains.map((c, i): [string, number] => [c, f.signatures[i]])));
+      for (const f of after) {
+        for (const s of f.affinitySets) body.push(affinitySetCommand(s, f.affinityTimeout));
+        for (const c of f.chains) if (had.get(c.name) !== signature(c)) chainCommands(c, true, body);
+      }
       const summaries = after.map(summarize);
       if (summaries.length > 0) this.fragments.set(key, summaries);
       else this.fragments.delete(key);

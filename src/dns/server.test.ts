@@ -225,7 +225,7 @@ test('the responder answers REFUSED, NOTIMP, BADVERS and SERVFAIL where a server
   assert.deepEqual(await responder.respond(Buffer.from([1, 2, 3]), true), undefined, 'a runt is dropped');
 });
 
-test('the cache answers repeats without the engine, and setDns empties it at once', async () => {
+test('the cache answers repeats without the engine, setDns empties it at once, and only the model\'s own answers are kept', async () => {
   const first = new StaticClusterDns(['web.default.svc.cluster.local. 5 IN A 10.96.0.20']);
   const responder = new DnsResponder(first);
   const q = (id: number) => query('web.default.svc.cluster.local', 'A', { id });
@@ -236,6 +236,13 @@ test('the cache answers repeats without the engine, and setDns empties it at onc
   assert.equal(first.questions.length, 1, 'without asking the engine again');
   responder.setDns(new StaticClusterDns(['web.default.svc.cluster.local. 5 IN A 10.96.0.99']));
   assert.deepEqual((await ask(responder, q(3))).answers!.map((a) => (a as dnsPacket.StringAnswer).data), ['10.96.0.99']);
+
+  // A CNAME (an ExternalName, whose target may be chased upstream) is not kept either.
+  const external = new StaticClusterDns(['ext.default.svc.cluster.local. 5 IN CNAME www.example.com.']);
+  responder.setDns(external);
+  await ask(responder, query('ext.default.svc.cluster.local', 'CNAME'));
+  await ask(responder, query('ext.default.svc.cluster.local', 'CNAME'));
+  assert.equal(external.questions.length, 2);
 
   // Answers that are not the model's own (forwarded upstream: not authoritative) are never cached.
   let calls = 0;

@@ -3,7 +3,7 @@
 
 import { createSocket, RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, Server as TcpServer, Socket as TcpSocket } from 'node:net';
-import type { ClusterDns } from './types.js';
+import type { Answer, ClusterDns } from './types.js';
 import { cacheKey, CLASS_ANY, CLASS_IN, decodeRequest, encodeError, encodeResponse, MAX_MESSAGE_BYTES, MIN_UDP_PAYLOAD, RequestHead, udpLimit } from './wire.js';
 
 export interface DnsResponderOptions {
@@ -24,7 +24,7 @@ export interface DnsServerOptions extends DnsResponderOptions {
   host?: string;
   /** The UDP and TCP port; 0 picks a free one. Default 10053. */
   port?: number;
-  /** A TCP connection with no complete query for this long is closed (RFC 7766 §6.2.3). Default 10,000 ms. */
+  /** A TCP connection with no traffic either way for this long is closed (RFC 7766 §6.2.3). Default 10,000 ms. */
   tcpIdleTimeoutMs?: number;
   /** Concurrent TCP connections; more are refused. Default 1,000. */
   maxTcpConnections?: number;
@@ -49,6 +49,14 @@ class BoundedCache extends Map<string, string> {
     if (this.size >= this.capacity && !this.has(key)) this.delete(this.keys().next().value!);
     return super.set(key, value);
   }
+}
+
+/**
+ * Whether a reply may be kept until the model changes: only the model's own authoritative answers. Anything that came
+ * from elsewhere (a forwarded name, or an ExternalName's CNAME chased upstream) has a life of its own.
+ */
+function cacheable(answer: Answer): boolean {
+  return answer.authoritative && (answer.rcode === 'NOERROR' || answer.rcode === 'NXDOMAIN') && !answer.answers.some((r) => r.type === 'CNAME');
 }
 
 /** The reply to one request: bytes, nothing (the request is dropped), or a promise of either. */
@@ -117,8 +125,7 @@ export class DnsResponder {
       pending = this.dns.answer({ name: q.name === '.' ? '.' : `${q.name}.`, type: q.type }).then(
         (answer) => {
           const reply = encodeResponse(head, answer, { limit, serverUdpPayload: this.maxUdpPayload });
-          // Only the model's own authoritative answers are cached: anything forwarded upstream has a life of its own.
-          if (key !== undefined && generation === this.generation && answer.authoritative && (answer.rcode === 'NOERROR' || answer.rcode === 'NXDOMAIN'))
+          if (key !== undefined && generation === this.generation && cacheable(answer))
             (answer.rcode === 'NOERROR' && answer.answers.length > 0 ? this.success : this.denial).set(key, reply.toString('latin1'));
           return reply;
         },
@@ -135,7 +142,7 @@ export class DnsResponder {
       return encodeError(head, rcode, this.maxUdpPayload);
     } catch {
       // The question could not be written back (say, a name that is not valid UTF-8 re-encodes longer): reply without it.
-      return encodeError({ ...head, question: undefined }, rcode === 'NOERROR' ? 'FORMERR' : rcode, this.maxUdpPayload);
+      return encodeError({ ...head, question: undefined }, rcode, this.maxUdpPayload);
     }
   }
 

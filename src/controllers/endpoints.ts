@@ -4,7 +4,6 @@
 import { nameSuffix } from '../core/hash.js';
 import { keyOf } from '../core/objects.js';
 import type { Container, KubeObject, ServicePort } from '../core/types.js';
-import type { ReconcileContext } from './context.js';
 import { isPodReady, isPodTerminating } from './pods.js';
 
 /** Endpoints per slice: the controller's default --max-endpoints-per-slice. */

@@ -3,35 +3,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, deploymentYaml } from '../testing/cluster.js';
+import { deploymentYaml } from '../testing/cluster.js';
+import { FlatnetProcess } from '../testing/process.js';
 
-const BIN = join(REPO_ROOT, 'bin/flatnet.js');
 const DIG_MISSING = spawnSync('dig', ['-v'], { stdio: 'ignore' }).status === 0 ? false : 'dig is not installed (Debian bind9-dnsutils; .ci/run installs it)';
 
-class Proc {
-  out = '';
-  err = '';
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d) => (this.out += d));
-    this.child.stderr!.on('data', (d) => (this.err += d));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-  async waitFor(re: RegExp): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    while (!re.test(this.out + this.err)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}\nstdout:\n${this.out}\nstderr:\n${this.err}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
 
 /** A port free for UDP right now (the kernel's pick), for --dns. */
 async function freePort(): Promise<number> {
@@ -66,7 +47,7 @@ test('flatnet up serves the cluster zone to dig and follows manifest edits', { s
   mkdirSync(manifests);
   writeFileSync(join(manifests, 'web.yaml'), `${deploymentYaml('web', 2, { portName: 'http' })}${service('web')}`);
   const port = await freePort();
-  const up = new Proc(['up', '-f', manifests, '--state', join(dir, 'state'), '--dns', `127.0.0.1:${port}`]);
+  const up = new FlatnetProcess(['up', '-f', manifests, '--state', join(dir, 'state'), '--dns', `127.0.0.1:${port}`]);
   t.after(() => up.child.kill('SIGKILL'));
   await up.waitFor(/watching/);
   assert.match(up.out, new RegExp(`^DNS: serving cluster\\.local on 127\\.0\\.0\\.1:${port} \\(UDP\\+TCP\\)$`, 'm'));
@@ -92,7 +73,7 @@ test('flatnet up serves the cluster zone to dig and follows manifest edits', { s
   assert.deepEqual(answer.answer, [`api.default.svc.cluster.local. 5 IN A ${apiIP}`]);
 
   // A second `up` on the same address reports the port in use and keeps running without DNS.
-  const second = new Proc(['up', '-f', manifests, '--state', join(dir, 'state2'), '--dns', `127.0.0.1:${port}`]);
+  const second = new FlatnetProcess(['up', '-f', manifests, '--state', join(dir, 'state2'), '--dns', `127.0.0.1:${port}`]);
   t.after(() => second.child.kill('SIGKILL'));
   await second.waitFor(/watching/);
   assert.match(second.err, new RegExp(`DNS: cannot listen on 127\\.0\\.0\\.1:${port} \\(UDP\\): address already in use; running without DNS`));
@@ -109,7 +90,7 @@ test('flatnet up --dns: off serves nothing; an address off loopback or malformed
   const dir = mkdtempSync(join(tmpdir(), 'flatnet-up-dns-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'svc.yaml'), service('web'));
-  const off = new Proc(['up', '-f', join(dir, 'svc.yaml'), '--state', join(dir, 'state'), '--dns', 'off']);
+  const off = new FlatnetProcess(['up', '-f', join(dir, 'svc.yaml'), '--state', join(dir, 'state'), '--dns', 'off']);
   t.after(() => off.child.kill('SIGKILL'));
   await off.waitFor(/watching/);
   assert.doesNotMatch(off.out + off.err, /DNS:/);
@@ -122,7 +103,7 @@ test('flatnet up --dns: off serves nothing; an address off loopback or malformed
     { value: '127.0.0.1:70000', want: /--dns: invalid value "127\.0\.0\.1:70000": PORT must be from 0 to 65535/ },
   ];
   for (const c of cases) {
-    const p = new Proc(['up', '-f', join(dir, 'svc.yaml'), '--state', join(dir, 'state'), '--dns', c.value]);
+    const p = new FlatnetProcess(['up', '-f', join(dir, 'svc.yaml'), '--state', join(dir, 'state'), '--dns', c.value]);
     assert.equal(await p.exited, 2, c.value);
     assert.match(p.err, c.want);
     assert.equal(p.out, '');

@@ -3,35 +3,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../testing/cluster.js';
 import { SqliteState } from '../../storage/sqlite-state.js';
+import { FlatnetProcess } from '../../testing/process.js';
 
-const BIN = join(REPO_ROOT, 'bin/flatnet.js');
 
-class Proc {
-  out = '';
-  err = '';
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d) => (this.out += d));
-    this.child.stderr!.on('data', (d) => (this.err += d));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-  /** Waits (at most 10 s) until stdout+stderr match. */
-  async waitFor(re: RegExp): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!re.test(this.out + this.err)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}\nstdout:\n${this.out}\nstderr:\n${this.err}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
 
 const deployment = (replicas: number) => `apiVersion: apps/v1
 kind: Deployment
@@ -67,7 +45,7 @@ test('up prints a summary, re-applies edits, keeps state across a restart and st
   writeFileSync(join(manifests, 'web.yaml'), deployment(2));
   writeFileSync(join(manifests, 'svc.yaml'), service);
 
-  const first = new Proc(['up', '-f', manifests, '--state', state]);
+  const first = new FlatnetProcess(['up', '-f', manifests, '--state', state]);
   await first.waitFor(/watching/);
   assert.match(first.out, /^control-plane\s+10\.244\.0\.0\/24\s+172\.18\.0\.2$/m);
   assert.match(first.out, /^default\s+web\s+ClusterIP\s+10\.\d+\.\d+\.\d+\s+<none>\s+80\/TCP$/m);
@@ -101,7 +79,7 @@ test('up prints a summary, re-applies edits, keeps state across a restart and st
 
   // Restart with the original two replicas: the surviving pods keep the IPs they had.
   writeFileSync(join(manifests, 'web.yaml'), deployment(2));
-  const second = new Proc(['up', '-f', manifests, '--state', state]);
+  const second = new FlatnetProcess(['up', '-f', manifests, '--state', state]);
   await second.waitFor(/watching/);
   assert.match(second.out, /\(restored\)/);
   assert.deepEqual(podIPs(second.out), before);
@@ -113,7 +91,7 @@ test('up with invalid input exits 2 with the errors and starts nothing', async (
   const dir = mkdtempSync(join(tmpdir(), 'flatnet-up-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'bad.yaml'), service.replace('port: 80', 'port: 0'));
-  const p = new Proc(['up', '-f', join(dir, 'bad.yaml'), '--state', join(dir, 'state')]);
+  const p = new FlatnetProcess(['up', '-f', join(dir, 'bad.yaml'), '--state', join(dir, 'state')]);
   assert.equal(await p.exited, 2);
   assert.match(p.err, /bad\.yaml doc 1: Service default\/web: spec\.ports\[0\]\.port: Invalid value: 0/);
   assert.equal(p.out, '');

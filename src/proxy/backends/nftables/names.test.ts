@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { affinitySetName, base32, endpointChainName, hashAndTruncate, servicePortChainNames } from './names.js';
+import { affinitySetName, endpointChainName, hashAndTruncate, servicePortChainNames } from './names.js';
 
 const id = (ns: string, name: string, portName = 'p80', protocol = 'tcp') => ({ namespace: ns, name, portName, protocol });
 
@@ -50,7 +50,3 @@ test('names longer than 240 characters are cut with "..." after the hash', () =>
   assert.match(long, /^[A-Z2-7]{8}-x+\.\.\.$/);
 });
 
-test('base32 is RFC 4648 with the standard alphabet', () => {
-  assert.equal(base32(new TextEncoder().encode('foobar')), 'MZXW6YTBOI');
-  assert.equal(base32(new TextEncoder().encode('f')), 'MY');
-});

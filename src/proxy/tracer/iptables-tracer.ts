@@ -34,12 +34,14 @@ export interface TraceResult {
   destinations: { address: string; probability: number; masquerade: boolean }[];
 }
 
-interface State {
+/** A packet's state along one path through the rules: both tracers walk with it. */
+export interface TraceState {
   src: string;
   dst: string;
   dport: number;
   proto: string;
   mark: number;
+  /** Probability of this path so far. */
   p: number;
   chains: string[];
   dnat?: string;
@@ -47,6 +49,8 @@ interface State {
   affinitySet: string[];
   affinityChecked: string[];
 }
+
+type State = TraceState;
 
 type Outcome = { kind: 'return'; s: State } | { kind: 'verdict'; verdict: string; s: State };
 

@@ -10,24 +10,12 @@
 
 import { cidrContains, parseCidr, parseIPv4 } from '../../core/ip.js';
 import type { NftTable } from '../backends/nftables/table.js';
-import type { TracePacket, TracePath, TraceResult } from './iptables-tracer.js';
+import type { TracePacket, TracePath, TraceResult, TraceState } from './iptables-tracer.js';
 import { NftMatch, NftRuleError, NftStatement, parseNftRule, parseVerdict } from './nft-rule.js';
 
 export type { TracePacket, TracePath, TraceResult };
 
-interface State {
-  src: string;
-  dst: string;
-  dport: number;
-  proto: string;
-  mark: number;
-  p: number;
-  chains: string[];
-  dnat?: string;
-  masquerade: boolean;
-  affinitySet: string[];
-  affinityChecked: string[];
-}
+type State = TraceState;
 
 type Outcome = { kind: 'return'; s: State } | { kind: 'verdict'; verdict: 'accept' | 'drop' | 'reject'; s: State };
 

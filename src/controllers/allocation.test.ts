@@ -193,3 +193,23 @@ test('cluster config errors name both values', () => {
     'test.yaml doc 1: ClusterConfig t: spec.dnsServiceIP: Invalid value: "10.200.0.10": must be inside spec.serviceCIDR "10.96.0.0/12"',
   ]);
 });
+
+test('more nodes than the podCIDR has node ranges is an error per node, never a shared or outside range', () => {
+  const node = (n: string) => `apiVersion: v1\nkind: Node\nmetadata: {name: ${n}}\n---\n`;
+  const errs = errorsOf(config('  nodes: 1\n  nodeCIDRMaskSize: 17') + node('a') + node('b') + node('c'));
+  assert.deepEqual(errs, [
+    'test.yaml doc 3: Node b: spec.podCIDR: Invalid value: null: no free /17 range left in the cluster podCIDR 10.244.0.0/16 for 4 nodes (CIDRNotAvailable)',
+    'test.yaml doc 4: Node c: spec.podCIDR: Invalid value: null: no free /17 range left in the cluster podCIDR 10.244.0.0/16 for 4 nodes (CIDRNotAvailable)',
+  ]);
+});
+
+test('a ClusterConfig under a mistyped flatnet apiVersion is rejected, not ignored', () => {
+  const errs = errorsOf('apiVersion: flatnet.dev/v1alpha1\nkind: ClusterConfig\nmetadata: {name: t}\nspec: {nodes: 3}\n');
+  assert.deepEqual(errs, ['test.yaml doc 1: ClusterConfig t: apiVersion: Unsupported value: "flatnet.dev/v1alpha1": supported values: "flatnet/v1alpha1"']);
+});
+
+test('a ClusterConfig spec that is not an object is one error', () => {
+  assert.deepEqual(errorsOf('apiVersion: flatnet/v1alpha1\nkind: ClusterConfig\nmetadata: {name: t}\nspec: abc\n'), [
+    'test.yaml doc 1: ClusterConfig t: spec: Invalid value: "abc": must be of type object',
+  ]);
+});

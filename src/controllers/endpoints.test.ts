@@ -124,3 +124,14 @@ test('default/kubernetes points at the control plane on 6443', () => {
   const c = clusterFromYaml('');
   assert.deepEqual(find(c, 'Endpoints', 'default', 'kubernetes').subsets, [{ addresses: [{ ip: '172.18.0.2' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }]);
 });
+
+test('v1 Endpoints leave out pods that resolve none of the Service\'s ports, as the endpoints controller does', () => {
+  const c = clusterFromYaml(
+    deploymentYaml('a', 1, { port: 8080, portName: 'http', labels: { tier: 'web', v: 'a' } }) +
+      deploymentYaml('c', 1, { port: 7070, labels: { tier: 'web', v: 'c' } }) +
+      serviceYaml('web', { selector: { tier: 'web' }, targetPort: 'http' }),
+  );
+  const ep = find(c, 'Endpoints', 'default', 'web');
+  assert.equal(ep.subsets.length, 1);
+  assert.deepEqual(ep.subsets[0].addresses.map((x: any) => x.targetRef.name.split('-')[0]), ['a']);
+});

@@ -155,6 +155,10 @@ export function serviceEndpoints(svc: KubeObject, index: PodIndex): KubeObject {
   for (const pod of candidatePods(index, svc)) {
     if (isPodTerminating(pod) && !publish) continue;
     const ports = endpointPorts(svc, pod).map((p) => (p.name === '' ? { port: p.port, protocol: p.protocol, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) } : p));
+    // pkg/controller/endpoint: a pod joins once per Service port it resolves; only a headless Service without
+    // ports lists pods with no port at all.
+    const portless = (svc.spec.ports ?? []).length === 0 && svc.spec.clusterIP === 'None';
+    if (ports.length === 0 && !portless) continue;
     const key = JSON.stringify(ports);
     let s = subsets.get(key);
     if (!s) subsets.set(key, (s = { ports: ports as EndpointPort[], addresses: [], notReadyAddresses: [] }));

@@ -78,7 +78,7 @@ export function buildNodes(ctx: ReconcileContext, userNodes: KubeObject[]): Kube
   const byName = new Map(userNodes.map((n) => [n.metadata.name, n]));
   const nodes: KubeObject[] = config.nodes.map((n) => (byName.has(n.name) ? mergeObjects(baseNode(n), byName.get(n.name)) : baseNode(n)));
   const known = new Set(config.nodes.map((n) => n.name));
-  for (const u of [...userNodes].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)))
+  for (const u of [...userNodes].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0)))
     if (!known.has(u.metadata.name)) nodes.push(mergeObjects(baseNode({ name: u.metadata.name, labels: {}, taints: [], controlPlane: false }), u));
 
   const ranges = new HashAllocator(2 ** (config.nodeCIDRMaskSize - config.podCIDR.prefix));
@@ -123,12 +123,18 @@ export function buildNodes(ctx: ReconcileContext, userNodes: KubeObject[]): Kube
   for (const node of nodes) {
     if (!rangeOf.has(node)) {
       while (nextRange < ranges.size && ranges.isUsed(nextRange)) nextRange++;
-      ranges.claim(nextRange);
+      if (!ranges.claim(nextRange)) {
+        reportFieldError(ctx, node, invalid('spec.podCIDR', null, `no free /${config.nodeCIDRMaskSize} range left in the cluster podCIDR ${formatCidr(config.podCIDR)} for ${nodes.length} nodes (CIDRNotAvailable)`));
+        continue;
+      }
       rangeOf.set(node, nextRange);
     }
     if (!ipOf.has(node)) {
-      while (nextIP < ips.size && ips.isUsed(nextIP)) nextIP++;
-      ips.claim(nextIP);
+      while (nextIP < ips.size - 1 && ips.isUsed(nextIP)) nextIP++;
+      if (!ips.claim(nextIP)) {
+        reportFieldError(ctx, node, invalid('status.addresses', null, `no free InternalIP left in nodeCIDR ${formatCidr(config.nodeCIDR)} for ${nodes.length} nodes`));
+        continue;
+      }
       ipOf.set(node, nextIP);
     }
     const podCIDR = formatCidr(subnet(config.podCIDR, config.nodeCIDRMaskSize, rangeOf.get(node)!));

@@ -91,10 +91,9 @@ const MAX_NODES = 10000;
  */
 export function resolveClusterConfig(doc: KubeObject | undefined): { config?: ClusterConfig; errors: FieldError[] } {
   const errors: FieldError[] = [];
-  const raw = (doc?.spec ?? {}) as Record<string, any>;
-  if (doc && (typeof doc.spec !== 'object' || doc.spec === null || Array.isArray(doc.spec))) {
-    if (doc.spec !== undefined) errors.push(typeInvalid('spec', doc.spec, 'object'));
-  }
+  const specIsObject = typeof doc?.spec === 'object' && doc.spec !== null && !Array.isArray(doc.spec);
+  if (doc && doc.spec !== undefined && !specIsObject) errors.push(typeInvalid('spec', doc.spec, 'object'));
+  const raw = (specIsObject ? doc!.spec : {}) as Record<string, any>;
   for (const k of Object.keys(raw)) if (!SPEC_FIELDS.has(k)) errors.push({ type: 'Invalid', field: `spec.${k}`, value: raw[k], detail: 'unknown field' });
   const spec: Record<string, any> = { ...DEFAULT_CLUSTER_SPEC, ...raw };
 

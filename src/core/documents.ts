@@ -92,6 +92,12 @@ export function collectDocuments(docs: ManifestDoc[], opts: CollectOptions = {})
       if (kind !== 'ClusterConfig') checkDuplicate(d, written);
       continue;
     }
+    // flatnet's own kinds under a group that looks like flatnet's (flatnet.dev/v1alpha1, flatnet.io/v1) are typos,
+    // not someone else's resources: silently using the default cluster instead would be wrong.
+    if ((FLATNET_KINDS as readonly string[]).includes(kind) && /^flatnet[.\/-]/.test(groupOf(apiVersion) || apiVersion)) {
+      out.problems.push({ source: d.source, object: written, error: notSupported('apiVersion', apiVersion, [FLATNET_API_VERSION]) });
+      continue;
+    }
     const type = INPUT_TYPES.get(kind);
     const removed = REMOVED_VERSIONS[kind];
     if (!type || (groupOf(apiVersion) !== type.group && !removed?.versions.includes(apiVersion))) {

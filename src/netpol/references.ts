@@ -250,7 +250,11 @@ function resolveThroughService(index: ReferenceIndex, ns: string, name: string, 
     const why = notReady > 0 ? `${notReady} endpoint(s), none ready` : svc.spec?.selector ? 'its selector matches no running pod' : 'it has no selector and no Endpoints were given';
     return { ok: false, field: 'to', detail: `Service ${ns}/${name} has no ready endpoints for port ${sp.name ?? sp.port}: ${why}` };
   }
-  backends.sort((a, b) => (a.pod?.metadata.name ?? a.ip).localeCompare(b.pod?.metadata.name ?? b.ip));
+  backends.sort((a, b) => {
+    const x = a.pod?.metadata.name ?? a.ip;
+    const y = b.pod?.metadata.name ?? b.ip;
+    return x < y ? -1 : x > y ? 1 : 0; // code-unit order, like every other listing: no locale dependence
+  });
   const b = backends[0];
   const headless = svc.spec?.clusterIP === 'None';
   const hop: ServiceHop = { namespace: ns, name, servicePort: sp, targetPort: b.port, headless };

@@ -41,7 +41,6 @@ export async function runCan(from: string, to: string, opts: CanOptions, io: Cli
   const protocol = parseProtocol(opts.protocol);
   checkOutput(opts.output, OUTPUTS);
   const cluster = await loadCluster(opts.filename, io);
-  for (const w of cluster.warnings) io.stderr(`Warning: ${w}\n`);
   const analysis = analyzePolicies(cluster);
   for (const w of analysis.warnings) io.stderr(`Warning: ${w}\n`);
   const r = resolveConnection(analysis.index, { from, to, port: parsePort(opts.port), protocol }, opts.namespace ?? 'default');

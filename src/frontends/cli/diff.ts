@@ -23,8 +23,7 @@ export interface DiffOptions {
 }
 
 async function side(paths: string[], label: string, namespace: string | undefined, io: CliIO): Promise<DiffSide> {
-  const cluster = await loadCluster(paths, io);
-  for (const w of cluster.warnings) io.stderr(`Warning: ${label}: ${w}\n`);
+  const cluster = await loadCluster(paths, io, label);
   const a = analyzePolicies(cluster);
   // Lint speaks about the cluster after the change; the old one's findings are not news.
   if (label === 'new') for (const w of a.warnings) io.stderr(`Warning: ${w}\n`);

@@ -2,7 +2,7 @@
 // query its C library tries with the answers in zone-file form, and the result. Exit 0 resolved, 1 not, 2 bad input.
 
 import { formatIPv4 } from '../../core/ip.js';
-import { fromLabelSelector, matches } from '../../core/labels.js';
+import { ReferenceIndex } from '../../netpol/references.js';
 import { resolveResourceType } from '../../core/resources.js';
 import type { KubeObject } from '../../core/types.js';
 import { buildClusterDns, ClusterDnsEngine } from '../../dns/cluster-dns.js';
@@ -57,9 +57,10 @@ export function podForReference(objects: KubeObject[], ref: string): { pod: Kube
   const obj = objects.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
   if (!obj) throw new UsageError(`--from "${ref}": ${kind} ${ns}/${name} not found`);
   if (kind === 'Pod') return { pod: obj };
-  const selector = fromLabelSelector(obj.spec?.selector);
-  const pods = objects
-    .filter((o) => o.kind === 'Pod' && o.metadata.namespace === ns && matches(selector, o.metadata.labels))
+  // A workload's pods are those its ownerReferences chain leads to (the same rule as `can` and `test`), not
+  // whatever else its selector happens to match; a running one first, like kubectl exec deploy/NAME.
+  const pods = new ReferenceIndex(objects)
+    .podsOf(kind, ns, name)
     .sort((a, b) => Number(b.status?.phase === 'Running') - Number(a.status?.phase === 'Running') || (a.metadata.name < b.metadata.name ? -1 : 1));
   if (pods.length === 0) throw new UsageError(`--from "${ref}": ${kind} ${ns}/${name} has no pods`);
   return { pod: pods[0], via: `${resolveResourceType(kind.toLowerCase())?.shortNames[0] ?? kind.toLowerCase()}/${name}` };
@@ -110,7 +111,6 @@ export async function runDns(name: string, opts: DnsOptions, io: CliIO): Promise
   const library = parseLibrary(opts.resolver);
   if (name === '' || /\s/.test(name)) throw new UsageError(`NAME "${name}": must be a DNS name or, with --type PTR, an address`);
   const cluster = await loadCluster(opts.filename, io);
-  for (const w of cluster.warnings) io.stderr(`Warning: ${w}\n`);
   const dns = buildClusterDns(cluster.objects, cluster.config);
   let conf: ResolvConf;
   let lookupName = name;

@@ -55,7 +55,6 @@ export async function runGet(typeArg: string, names: string[], opts: GetOptions,
   if (names.length > 0 && types.length > 1) throw new UsageError('there is no need to specify a resource type as a separate argument when passing arguments in resource/name form');
   if (names.length > 0 && opts.allNamespaces) throw new UsageError('a resource cannot be retrieved by name across all namespaces');
   const cluster = await loadCluster(opts.filename, io);
-  for (const w of cluster.warnings) io.stderr(`Warning: ${w}\n`);
   const store = new ObjectStore();
   store.replaceAll(cluster.objects);
   const namespace = opts.namespace ?? 'default';

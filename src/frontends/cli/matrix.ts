@@ -32,7 +32,6 @@ export async function runMatrix(opts: MatrixOptions, io: CliIO): Promise<number>
   }
   if (opts.allNamespaces && opts.namespace !== undefined) throw new UsageError('-n and -A cannot be used together');
   const cluster = await loadCluster(opts.filename, io);
-  for (const w of cluster.warnings) io.stderr(`Warning: ${w}\n`);
   const analysis = analyzePolicies(cluster);
   for (const w of analysis.warnings) io.stderr(`Warning: ${w}\n`);
   const namespace = opts.namespace ?? 'default';

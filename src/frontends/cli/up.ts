@@ -120,7 +120,8 @@ function describeEvent(e: StoreEvent): string | undefined {
 
 /** The start-up summary: nodes with podCIDRs, pods with IPs, services with IPs. */
 export function summary(objects: KubeObject[]): string {
-  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+  const id = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  const of = (kind: string) => objects.filter((o) => o.kind === kind).sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
   const nodes = of('Node').map((n) => [n.metadata.name, n.spec.podCIDR, n.status.addresses.find((a: any) => a.type === 'InternalIP').address]);
   const pods = of('Pod').map((p) => [p.metadata.namespace, p.metadata.name, p.status?.podIP ?? '<none>', p.spec.nodeName ?? '<none>', p.status?.phase ?? '']);
   const svcs = of('Service').map((s) => [
@@ -163,7 +164,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
         for (const w of cluster.warnings) log(`warning: ${w}`);
         if (first) {
           io.stdout(`flatnet: cluster "${cluster.config.name}" is up: ${cluster.config.nodes.length} nodes, CNI ${cluster.config.cni.name} (${cluster.config.cni.mode}), kube-proxy ${cluster.config.proxyMode}; state in ${resolve(opts.state)}${saved.objects.length ? ' (restored)' : ''}\n\n`);
-          io.stdout(summary(manager.store.all().sort((a, b) => a.kind.localeCompare(b.kind))) + '\n');
+          io.stdout(summary(manager.store.all()) + '\n');
         } else {
           dns?.refresh(); // the cluster config (spec.dns) may have changed without any object changing
           log(`re-applied ${opts.filename.join(', ')}: ${events.length} change(s)`);

@@ -54,3 +54,17 @@ for (const c of badInput)
     const r = await runCli(['dns', ...c.args, '-f', DEMO]);
     assert.deepEqual([r.code, r.stderr, r.stdout], [2, c.err, '']);
   });
+
+const impossibleNames = [
+  { name: 'a name with an empty label is a usage error', arg: 'my-api..default', want: 'error: NAME "my-api..default": has an empty label\n' },
+  { name: 'a label over 63 characters is a usage error', arg: `${'a'.repeat(64)}.com`, want: `error: NAME "${'a'.repeat(64)}.com": has a label longer than 63 characters\n` },
+  { name: 'a name over 253 characters is a usage error', arg: Array(60).fill('abcd').join('.'), want: 'is longer than 253 characters' },
+];
+
+for (const tc of impossibleNames) {
+  test(tc.name, async () => {
+    const r = await runCli(['dns', tc.arg, '-f', DEMO]);
+    assert.equal(r.code, 2);
+    assert.ok(r.stderr.includes(tc.want), r.stderr);
+  });
+}

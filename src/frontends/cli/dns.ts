@@ -105,11 +105,22 @@ function notFoundNote(r: ResolveResult, server: ClusterDns, dns: ClusterDnsEngin
   return '';
 }
 
+/** Why a name can never be sent in a DNS query (RFC 1035 §2.3.4 limits), or undefined when it can. */
+export function dnsNameProblem(name: string): string | undefined {
+  const labels = (name.endsWith('.') ? name.slice(0, -1) : name).split('.');
+  if (name !== '.' && labels.some((l) => l === '')) return 'has an empty label';
+  if (labels.some((l) => l.length > 63)) return 'has a label longer than 63 characters';
+  if (name.length > 253 + (name.endsWith('.') ? 1 : 0)) return 'is longer than 253 characters';
+  return undefined;
+}
+
 /** Runs `dns`; returns 0 when the name resolved and 1 when it did not. */
 export async function runDns(name: string, opts: DnsOptions, io: CliIO): Promise<number> {
   const type = parseType(opts.type);
   const library = parseLibrary(opts.resolver);
   if (name === '' || /\s/.test(name)) throw new UsageError(`NAME "${name}": must be a DNS name or, with --type PTR, an address`);
+  const problem = dnsNameProblem(name);
+  if (problem) throw new UsageError(`NAME "${name.length > 80 ? `${name.slice(0, 77)}...` : name}": ${problem}`);
   const cluster = await loadCluster(opts.filename, io);
   const dns = buildClusterDns(cluster.objects, cluster.config);
   let conf: ResolvConf;

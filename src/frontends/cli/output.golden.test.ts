@@ -2,13 +2,13 @@
 // cluster. The golden files were recorded by pointing kubectl at a server that served these objects
 // (testdata/get/cluster.json); UPDATE_GOLDEN=1 rewrites them from flatnet's output.
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { qualifiedSingular, resolveResourceType, type ResourceType } from '../../core/resources.js';
 import type { KubeObject } from '../../core/types.js';
 import { printTable } from '../../printers/table-printers.js';
 import { formatObjects, formatTable, type ObjectFormat } from './output.js';
+import { assertGolden } from '../../testing/golden.js';
 
 const TESTDATA = fileURLToPath(new URL('../../../../src/frontends/cli/testdata/get/', import.meta.url));
 const cluster = JSON.parse(readFileSync(`${TESTDATA}cluster.json`, 'utf8')) as { now: string; objects: KubeObject[] };
@@ -158,22 +158,9 @@ const cases: GetCase[] = [
   },
 ];
 
-/** The first differing line with its neighbours, for a readable failure. */
-function lineDiff(want: string, got: string): string {
-  const w = want.split('\n');
-  const g = got.split('\n');
-  const i = w.findIndex((line, k) => line !== g[k]);
-  const at = i < 0 ? Math.min(w.length, g.length) : i;
-  const show = (lines: string[]) => lines.slice(Math.max(0, at - 2), at + 3).map((l) => JSON.stringify(l)).join('\n  ');
-  return `first difference at line ${at + 1}\n want:\n  ${show(w)}\n got:\n  ${show(g)}`;
-}
-
 for (const c of cases) {
   test(`kubectl ${c.kubectl}: ${c.name}`, () => {
     const got = get(c);
-    const file = `${TESTDATA}${c.golden}.txt`;
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, got);
-    const want = readFileSync(file, 'utf8');
-    assert.ok(got === want, lineDiff(want, got));
+    assertGolden(`${TESTDATA}${c.golden}.txt`, got);
   });
 }

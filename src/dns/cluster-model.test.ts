@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterFromYaml, find, REPO_ROOT } from '../testing/cluster.js';
 import { buildClusterDns, LiveClusterDns } from './cluster-dns.js';
-import { DnsCase, question, runDnsCases } from './dns-cases.js';
+import { DnsCase, question, runDnsCases } from '../testing/dns-cases.js';
 import { dashedIP } from './names.js';
 import type { Answer, Question } from './types.js';
 import type { Upstream } from './upstream.js';

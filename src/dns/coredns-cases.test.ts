@@ -2,7 +2,7 @@
 // run against flatnet's engine with the upstream fixtures restated as YAML; expected answers are zone-file text.
 
 import { test } from 'node:test';
-import { DnsCase, dnsFixture, fixtureEngine, runDnsCases } from './dns-cases.js';
+import { DnsCase, dnsFixture, fixtureEngine, runDnsCases } from '../testing/dns-cases.js';
 
 const SOA = 'cluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 1499347823 7200 1800 86400 5';
 const handler = dnsFixture('coredns-handler.yaml');

@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { resolveClusterConfig } from '../core/cluster-config.js';
 import { buildClusterDns } from './cluster-dns.js';
-import { question, runDnsCases } from './dns-cases.js';
+import { question, runDnsCases } from '../testing/dns-cases.js';
 import { udpUpstream } from './upstream.js';
 
 /** A DNS responder on 127.0.0.1 with a few canned answers; `silent.test` is never answered. */

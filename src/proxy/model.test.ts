@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { parseCidr } from '../core/ip.js';
 import type { KubeObject } from '../core/types.js';
 import { categorizeEndpoints } from './categorize.js';
-import { fixtureModel, TEST_NODE } from './fixtures.js';
+import { fixtureModel, TEST_NODE } from '../testing/proxy-fixtures.js';
 import { buildProxyModel, UnknownNodeError } from './model.js';
 import type { ProxyEndpoint, ProxyServicePort } from './types.js';
 

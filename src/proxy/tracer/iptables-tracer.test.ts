@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { renderJumpRules } from '../backends/iptables/jump-rules.js';
 import { IptablesRenderer } from '../backends/iptables/render.js';
 import { nodeRuleset } from '../backends/iptables/save-view.js';
-import { fixtureModel, fixtureNames, TEST_NODE } from '../fixtures.js';
+import { fixtureModel, fixtureNames, TEST_NODE } from '../../testing/proxy-fixtures.js';
 import type { NodeProxyView } from '../model.js';
 import { IptablesParseError } from './iptables-rules.js';
 import { loadRestore } from './iptables-ruleset.js';

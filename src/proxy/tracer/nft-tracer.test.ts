@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NftablesRenderer, UPSTREAM_TEST_OPTIONS } from '../backends/nftables/render.js';
-import { upstreamOverallModel } from '../backends/nftables/fixtures.js';
+import { upstreamOverallModel } from '../../testing/nft-fixtures.js';
 import { tableFromScripts } from '../backends/nftables/table.js';
-import { fixtureModel, fixtureNames, TEST_NODE } from '../fixtures.js';
+import { fixtureModel, fixtureNames, TEST_NODE } from '../../testing/proxy-fixtures.js';
 import type { NodeProxyView } from '../model.js';
 import { NftRuleError } from './nft-rule.js';
 import { traceNft } from './nft-tracer.js';

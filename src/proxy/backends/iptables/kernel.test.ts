@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fixtureModel, fixtureNames, TEST_NODE } from '../../fixtures.js';
+import { fixtureModel, fixtureNames, TEST_NODE } from '../../../testing/proxy-fixtures.js';
 import { renderJumpRules } from './jump-rules.js';
 import { listView } from './list-view.js';
 import { IptablesRenderer } from './render.js';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { assertGolden } from '../../../testing/golden.js';
-import { fixtureModel, fixtureNames, fixtureObjects, TEST_NODE } from '../../fixtures.js';
+import { fixtureModel, fixtureNames, fixtureObjects, TEST_NODE } from '../../../testing/proxy-fixtures.js';
 import { canonicalText, checkJumps, loadRestore } from '../../tracer/iptables-ruleset.js';
 import { renderJumpRules } from './jump-rules.js';
 import { IptablesRenderer, probability, renderIptables, UPSTREAM_TEST_OPTIONS } from './index.js';

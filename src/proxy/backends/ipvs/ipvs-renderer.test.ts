@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixtureModel, TEST_NODE } from '../../fixtures.js';
+import { fixtureModel, TEST_NODE } from '../../../testing/proxy-fixtures.js';
 import { IpvsRenderer } from './ipvs-renderer.js';
 import { IpvsState, renderIpvs } from './render.js';
 

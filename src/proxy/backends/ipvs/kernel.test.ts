@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { fixtureModel, fixtureNames, TEST_NODE } from '../../fixtures.js';
+import { fixtureModel, fixtureNames, TEST_NODE } from '../../../testing/proxy-fixtures.js';
 import { ipsetScript } from './ipsets.js';
 import { renderIpvs } from './render.js';
 import { dummyInterfaceView, ipvsadmView } from './views.js';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { assertGolden } from '../../../testing/golden.js';
-import { fixtureModel, fixtureNames, TEST_NODE } from '../../fixtures.js';
+import { fixtureModel, fixtureNames, TEST_NODE } from '../../../testing/proxy-fixtures.js';
 import { ipsetScript } from './ipsets.js';
 import { IpvsState, renderIpvs } from './render.js';
 import { dummyInterfaceView, ipvsadmView } from './views.js';

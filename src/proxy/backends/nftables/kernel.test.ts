@@ -8,10 +8,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { runCli } from '../../../testing/cli.js';
 import { REPO_ROOT } from '../../../testing/cluster.js';
-import { fixtureModel, fixtureNames, TEST_NODE } from '../../fixtures.js';
+import { fixtureModel, fixtureNames, TEST_NODE } from '../../../testing/proxy-fixtures.js';
 import { listTable } from './list-view.js';
 import { NftablesRenderer, UPSTREAM_TEST_OPTIONS } from './render.js';
-import { upstreamOverallModel } from './fixtures.js';
+import { upstreamOverallModel } from '../../../testing/nft-fixtures.js';
 import { tableFromScripts } from './table.js';
 
 function skipReason(): string | undefined {

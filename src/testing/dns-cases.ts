@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { resolveClusterConfig } from '../core/cluster-config.js';
 import { parseManifests } from '../core/manifests.js';
 import type { KubeObject } from '../core/types.js';
-import { REPO_ROOT } from '../testing/cluster.js';
-import { buildClusterDns, ClusterDnsEngine } from './cluster-dns.js';
-import type { Answer, ClusterDns, Question, Rcode } from './types.js';
-import { canonicalRecordText, formatRecord } from './zone-text.js';
+import { REPO_ROOT } from './cluster.js';
+import { buildClusterDns, ClusterDnsEngine } from '../dns/cluster-dns.js';
+import type { Answer, ClusterDns, Question, Rcode } from '../dns/types.js';
+import { canonicalRecordText, formatRecord } from '../dns/zone-text.js';
 
 /** An expected answer: each section as zone-file lines with any spacing; omitted sections must be empty. */
 export interface ExpectedAnswer {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseCidr } from '../core/ip.js';
 import { parseManifests } from '../core/manifests.js';
 import type { KubeObject } from '../core/types.js';
-import { buildProxyModel, ProxyModel } from './model.js';
+import { buildProxyModel, ProxyModel } from '../proxy/model.js';
 
 /** Where the proxy fixtures live in the source tree (tests run from dist/). */
 export const PROXY_TESTDATA = fileURLToPath(new URL('../../../src/proxy/testdata/', import.meta.url));

@@ -2,11 +2,11 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseManifests } from '../../../core/manifests.js';
-import { ProxyModel } from '../../model.js';
+import { parseManifests } from '../core/manifests.js';
+import { ProxyModel } from '../proxy/model.js';
 
 /** This backend's fixtures in the source tree (tests run from dist/). */
-export const NFT_TESTDATA = fileURLToPath(new URL('../../../../../src/proxy/backends/nftables/testdata/', import.meta.url));
+export const NFT_TESTDATA = fileURLToPath(new URL('../../../src/proxy/backends/nftables/testdata/', import.meta.url));
 
 /** The model of upstream's TestOverallNFTablesRules: node test-node at 192.168.0.2, cluster CIDR 10.0.0.0/8. */
 export function upstreamOverallModel(): ProxyModel {

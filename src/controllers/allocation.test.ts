@@ -213,3 +213,13 @@ test('a ClusterConfig spec that is not an object is one error', () => {
     'test.yaml doc 1: ClusterConfig t: spec: Invalid value: "abc": must be of type object',
   ]);
 });
+
+test('full nodes report that preemption found no victims, unlike nodes preemption cannot help', () => {
+  const c = clusterFromYaml(config('  nodes: 2') + deploymentYaml('web', 112));
+  const pending = list(c, 'Pod', 'default').filter((p) => p.status.phase === 'Pending');
+  assert.equal(pending.length, 112 - 110 + 2, 'node-1 holds 110 pods minus the two DaemonSet pods on it');
+  assert.equal(
+    pending[0].status.conditions[0].message,
+    '0/2 nodes are available: 1 Too many pods, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.',
+  );
+});

@@ -74,12 +74,25 @@ export function nodeFits(pod: KubeObject, node: KubeObject): FitFailure | undefi
   return undefined;
 }
 
-/** The PodScheduled=False message kube-scheduler writes: reasons counted, sorted, then the preemption note. */
-export function unschedulableMessage(total: number, failures: FitFailure[]): string {
+function countedReasons(items: string[]): string {
   const counts = new Map<string, number>();
-  for (const f of failures) counts.set(f, (counts.get(f) ?? 0) + 1);
-  const reasons = [...counts.entries()].map(([f, n]) => `${n} ${f}`).sort();
-  return `0/${total} nodes are available: ${reasons.join(', ')}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
+  for (const f of items) counts.set(f, (counts.get(f) ?? 0) + 1);
+  return [...counts.entries()]
+    .map(([f, n]) => `${n} ${f}`)
+    .sort()
+    .join(', ');
+}
+
+/**
+ * The PodScheduled=False message kube-scheduler writes: reasons counted and sorted, then the preemption note. A node
+ * that fails only on capacity could be freed by preemption, but every pod here has the same priority, so it reports
+ * "No preemption victims found for incoming pod"; a node failing a filter preemption cannot fix (taints, selectors)
+ * reports "Preemption is not helpful for scheduling" (e.g. "1 Preemption is not helpful for scheduling, 2 No
+ * preemption victims found for incoming pod." in real clusters' events).
+ */
+export function unschedulableMessage(total: number, failures: FitFailure[]): string {
+  const preemption = failures.map((f) => (f === 'Too many pods' ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling'));
+  return `0/${total} nodes are available: ${countedReasons(failures)}. preemption: 0/${total} nodes are available: ${countedReasons(preemption)}.`;
 }
 
 interface NodeLoad {

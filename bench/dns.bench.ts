@@ -21,6 +21,8 @@ import { buildClusterDns } from '../src/dns/cluster-dns.js';
 import { DnsServer } from '../src/dns/server.js';
 import type { CliIO } from '../src/frontends/cli/io.js';
 import { serveClusterDns } from '../src/frontends/cli/up.js';
+import { mulberry32 } from '../src/testing/prng.js';
+import { freeUdpPort } from '../src/testing/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NAMESPACES = 100;
@@ -61,16 +63,6 @@ async function dnsOnly(file: string): Promise<void> {
   console.log(`port ${server.port}`);
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const svcName = (i: number) => `svc-${i}.ns-${i % NAMESPACES}`;
 
 /** 100 namespaces, each with a 2-replica Deployment selected by 100 Services: 10,000 Services, 200 pods. */
@@ -96,7 +88,7 @@ function manifests(extra: number[] = []): string {
  * pod in `default` (`svc-N.ns-M.default.svc.cluster.local`, NXDOMAIN) — the search-path misses real clusters see.
  */
 function queryFiles(dir: string): { a: string; mix: string } {
-  const r = rng(5);
+  const r = mulberry32(5);
   const a: string[] = [];
   const mix: string[] = [];
   for (let i = 0; i < 200_000; i++) {
@@ -168,14 +160,6 @@ function child(args: string[]): { proc: ChildProcess; out: string } {
   return c;
 }
 
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /**
  * Store change → first correct answer, through `flatnet up`'s own wiring (serveClusterDns): apply manifests with one
  * more Service, then ask for it over UDP every millisecond. Also reports the reconcile and the DNS rebuild alone.
@@ -244,7 +228,7 @@ async function main(): Promise<void> {
   try {
     writeFileSync(join(dir, 'cluster.yaml'), manifests());
     const files = queryFiles(dir);
-    const port = await freePort();
+    const port = await freeUdpPort();
     const t0 = performance.now();
     const up = child([join(ROOT, 'bin/flatnet.js'), 'up', '-f', join(dir, 'cluster.yaml'), '--state', join(dir, 'state'), '--dns', `127.0.0.1:${port}`]);
     children.push(up.proc);

@@ -7,18 +7,7 @@ import type { KubeObject } from '../src/core/types.js';
 import { buildPolicyEngine, NetPolEngine } from '../src/netpol/engine.js';
 import { DEFAULT_POLICY_SETTINGS } from '../src/netpol/settings.js';
 import type { ConnectionQuery, Protocol } from '../src/netpol/types.js';
-
-/** mulberry32: a small seeded PRNG, so every run benchmarks the same cluster. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/testing/prng.js';
 
 const ip = (n: number) => `${10 + (n >>> 24)}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 
@@ -90,7 +79,7 @@ function systemNamespace(c: ClusterWriter): void {
 
 /** Pods in Deployments of 1–9 replicas over pods/100 namespaces; policies of 20 kinds, from default-deny to ipBlock. */
 export function synthetic(pods: number, policies: number, seed: number): KubeObject[] {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const c = new ClusterWriter();
   systemNamespace(c);
@@ -138,7 +127,7 @@ export function synthetic(pods: number, policies: number, seed: number): KubeObj
  * {namespaceSelector: {}, podSelector} reaching ~3.6k pods), one port in a quarter of them.
  */
 export function realProfile(seed: number): KubeObject[] {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const c = new ClusterWriter();
   systemNamespace(c);
@@ -196,7 +185,7 @@ function p99(xs: number[]): number {
 }
 
 function queries(objects: KubeObject[], n: number, seed: number): ConnectionQuery[] {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const pods = objects.filter((o) => o.kind === 'Pod');
   const end = () => {
     const p = pods[Math.floor(rand() * pods.length)];

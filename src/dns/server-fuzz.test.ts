@@ -9,20 +9,10 @@ import { connect } from 'node:net';
 import dnsPacket from 'dns-packet';
 import { StaticClusterDns } from '../testing/static-cluster-dns.js';
 import { DnsResponder, DnsServer } from './server.js';
+import { mulberry32 } from '../testing/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const BUDGET_MS = 20_000;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const records = [
   'web.default.svc.cluster.local. 5 IN A 10.96.0.20',
@@ -93,7 +83,7 @@ function assertResponse(reply: Buffer, request: Buffer): void {
 }
 
 test('fuzz in process: every reply is a well-formed response and cached replies equal fresh ones', async () => {
-  const rand = prng(SEED);
+  const rand = mulberry32(SEED);
   const errors: Error[] = [];
   const cached = new DnsResponder(new StaticClusterDns(records), { onError: (e) => errors.push(e) });
   const fresh = new DnsResponder(new StaticClusterDns(records), { cacheSuccess: 0, cacheDenial: 0 });
@@ -122,7 +112,7 @@ test('fuzz in process: every reply is a well-formed response and cached replies 
 });
 
 test('fuzz over sockets: random and broken packets on UDP and TCP, then a valid query still answers', async (t) => {
-  const rand = prng(SEED + 1);
+  const rand = mulberry32(SEED + 1);
   const server = await DnsServer.start(new StaticClusterDns(records), { host: '127.0.0.1', port: 0, tcpIdleTimeoutMs: 2000 });
   t.after(() => server.close());
   const udp = createSocket('udp4');

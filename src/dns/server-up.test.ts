@@ -4,24 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deploymentYaml } from '../testing/cluster.js';
 import { FlatnetProcess } from '../testing/process.js';
+import { freeUdpPort } from '../testing/ports.js';
 
 const DIG_MISSING = spawnSync('dig', ['-v'], { stdio: 'ignore' }).status === 0 ? false : 'dig is not installed (Debian bind9-dnsutils; .ci/run installs it)';
 
-
-/** A port free for UDP right now (the kernel's pick), for --dns. */
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function dig(port: number, args: string[]): Promise<{ status: string; answer: string[] }> {
   return new Promise((resolve, reject) =>
@@ -46,7 +37,7 @@ test('flatnet up serves the cluster zone to dig and follows manifest edits', { s
   const manifests = join(dir, 'manifests');
   mkdirSync(manifests);
   writeFileSync(join(manifests, 'web.yaml'), `${deploymentYaml('web', 2, { portName: 'http' })}${service('web')}`);
-  const port = await freePort();
+  const port = await freeUdpPort();
   const up = new FlatnetProcess(['up', '-f', manifests, '--state', join(dir, 'state'), '--dns', `127.0.0.1:${port}`]);
   t.after(() => up.child.kill('SIGKILL'));
   await up.waitFor(/watching/);

@@ -5,7 +5,7 @@ import type { KubeObject } from '../core/types.js';
 import { backendEndpoints, BackendEndpoints } from './backend-endpoints.js';
 import { ClassOptions, IgnoredIngress, ObjectRef, selectIngresses } from './ingress-classes.js';
 import { compileLocations, LocationMatcher } from './location-matcher.js';
-import { BackendPort, buildServers, CATCH_ALL, LocationConflict, Server, ServerTls } from './servers.js';
+import { BackendPort, buildServers, CATCH_ALL, LocationConflict, Server, ServerTls, Target } from './servers.js';
 
 export type { BackendPort, IgnoredIngress, LocationConflict, ObjectRef };
 
@@ -30,15 +30,9 @@ interface MatchCommon {
   sslRedirect: boolean;
 }
 
-export interface BackendMatch extends MatchCommon {
+/** A request routed to a Service port: where the location sends it (Target) and what the proxy does on the way. */
+export interface BackendMatch extends MatchCommon, Target {
   kind: 'backend';
-  ingress: ObjectRef;
-  source: 'rule' | 'defaultBackend';
-  /** Indexes into spec.rules and its http.paths; absent for a defaultBackend. */
-  ruleIndex?: number;
-  pathIndex?: number;
-  service: ObjectRef;
-  port: BackendPort;
   /** The Service port number, or undefined when the Service or the named port does not exist (→ 503). */
   resolvedPort: number | undefined;
   /** The URI the backend receives: rewrite-target applied, query string kept. */

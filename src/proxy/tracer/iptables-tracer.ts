@@ -185,12 +185,17 @@ export function traceIptables(rs: Ruleset, pkt: TracePacket, isLocal: (ip: strin
     const forwarded = runHook(rs, 'filter', 'FORWARD', states.filter((s) => !isLocal(s.dst)), isLocal, done);
     accept(runHook(rs, 'nat', 'POSTROUTING', forwarded, isLocal, done));
   }
+  return traceResult(done);
+}
+
+/** Sums the accepted paths' probabilities per DNAT destination; both tracers report results this way. */
+export function traceResult(paths: TracePath[]): TraceResult {
   const byAddress = new Map<string, { address: string; probability: number; masquerade: boolean }>();
-  for (const p of done)
+  for (const p of paths)
     if (p.dnat && p.verdict === 'ACCEPT') {
       const d = byAddress.get(p.dnat) ?? { address: p.dnat, probability: 0, masquerade: p.masquerade };
       d.probability += p.probability;
       byAddress.set(p.dnat, d);
     }
-  return { paths: done, destinations: [...byAddress.values()] };
+  return { paths, destinations: [...byAddress.values()] };
 }

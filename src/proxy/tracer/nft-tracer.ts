@@ -10,6 +10,7 @@
 
 import { cidrContains, parseCidr, parseIPv4 } from '../../core/ip.js';
 import type { NftTable } from '../backends/nftables/table.js';
+import { traceResult } from './iptables-tracer.js';
 import type { TracePacket, TracePath, TraceResult, TraceState } from './iptables-tracer.js';
 import { NftMatch, NftRuleError, NftStatement, parseNftRule, parseVerdict } from './nft-rule.js';
 
@@ -197,14 +198,7 @@ export function traceNft(table: NftTable, pkt: TracePacket, isLocal: (ip: string
     accept(runHook(ctx, 'input', routed.filter((s) => isLocal(s.dst)), done));
     accept(runHook(ctx, 'postrouting', runHook(ctx, 'forward', routed.filter((s) => !isLocal(s.dst)), done), done));
   }
-  const byAddress = new Map<string, { address: string; probability: number; masquerade: boolean }>();
-  for (const p of done)
-    if (p.dnat && p.verdict === 'ACCEPT') {
-      const d = byAddress.get(p.dnat) ?? { address: p.dnat, probability: 0, masquerade: p.masquerade };
-      d.probability += p.probability;
-      byAddress.set(p.dnat, d);
-    }
-  return { paths: done, destinations: [...byAddress.values()] };
+  return traceResult(done);
 }
 
 export { NftRuleError };

@@ -45,3 +45,117 @@ export interface HttpResponse {
   /** The body bytes; empty for HEAD and 304 (their Content-Length, if any, still describes the entity). */
   body: Buffer;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The DataPlane interface: one connection path every front end drives (the Ingress proxy, NodePort and LoadBalancer
+// listeners on the host, later trace/exec/flows). The simulated plane (src/dataplane/sim) is the first
+// implementation; a Linux plane of real network namespaces must answer the same questions the same way.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A namespace/name reference to a namespaced object. */
+export interface ObjectRef {
+  namespace: string;
+  name: string;
+}
+
+/** Where a connection starts: a pod's network namespace, a node's root namespace, or outside the cluster. */
+export type ConnectionSource =
+  | { kind: 'pod'; namespace: string; name: string }
+  | { kind: 'node'; name: string }
+  /** A client outside the cluster (the machine running flatnet is one: 127.0.0.1). */
+  | { kind: 'external'; ip: string };
+
+export interface ConnectRequest {
+  from: ConnectionSource;
+  /** The address and port the source dials, before any NAT: a pod IP, Service VIP, node IP, LB IP or loopback. */
+  to: Endpoint;
+  protocol: Protocol;
+  /**
+   * For external sources: the node the packets enter. Default: the node owning `to.ip`; for LoadBalancer and
+   * external IPs, the first node (in cluster order) the load balancer would send to (under externalTrafficPolicy
+   * Local, the first with a local endpoint).
+   */
+  entryNode?: string;
+}
+
+/** The stages of the path, in order (issue 8's trace shows each). */
+export type HopStage = 'source' | 'service' | 'nat' | 'route' | 'policy' | 'deliver';
+
+/** One step of a connection's path. */
+export interface Hop {
+  stage: HopStage;
+  /** Where the step happens: `node node-1`, `pod default/web-1`, `external`. */
+  at: string;
+  /** One sentence naming the objects, rules and addresses involved. */
+  summary: string;
+  /** The objects responsible for this step, as `Kind namespace/name` (`Service default/my-api`, `NetworkPolicy prod/deny-all`). */
+  objects: string[];
+}
+
+/** Why a connection did not get through, in Hubble's drop-reason vocabulary where it has a word for it. */
+export type DropReason =
+  /** A NetworkPolicy (egress of the source or ingress of the destination) denies it: silently dropped. */
+  | 'POLICY_DENIED'
+  /** A Service VIP with no usable endpoints: kube-proxy REJECTs (ICMP port unreachable → connection refused) or DROPs. */
+  | 'NO_ENDPOINTS'
+  /** loadBalancerSourceRanges does not admit the client. */
+  | 'SOURCE_RANGE_DENIED'
+  /** Nothing owns the destination address (no pod, node or Service has it). */
+  | 'NO_ROUTE'
+  /** The destination pod exists but nothing listens on that port/protocol: TCP RST. */
+  | 'PORT_UNREACHABLE';
+
+/** The address a receiving program sees and the one it answers to. */
+export interface DeliveredTo {
+  /** The pod that accepted, or undefined when a node's own network namespace (host network) accepted. */
+  pod?: ObjectRef;
+  node: string;
+  /** The connection as the receiving program sees it, after DNAT and SNAT. */
+  conn: ConnectionInfo;
+}
+
+export type ConnectOutcome =
+  | {
+      kind: 'connected';
+      hops: Hop[];
+      delivered: DeliveredTo;
+      /** Open exchanges on the accepted socket. */
+      session: Session;
+    }
+  | {
+      /** ECONNREFUSED: a TCP RST or an ICMP port unreachable (kube-proxy REJECT, nothing listening). */
+      kind: 'refused';
+      hops: Hop[];
+      reason: DropReason;
+      message: string;
+    }
+  | {
+      /** Packets silently dropped (policy, DROP rule): a client waits for its timeout. */
+      kind: 'timeout';
+      hops: Hop[];
+      reason: DropReason;
+      message: string;
+    }
+  | {
+      /** EHOSTUNREACH / ENETUNREACH: no route, or ARP for a pod-network address nothing owns fails. */
+      kind: 'unreachable';
+      hops: Hop[];
+      reason: DropReason;
+      message: string;
+    };
+
+/** What can be done on an accepted connection, by what the listener speaks. */
+export type Session =
+  | { kind: 'http'; http(req: HttpRequest): Promise<HttpResponse> }
+  | { kind: 'stream'; greeting?: { data: Buffer; close: boolean }; send(data: Buffer): Promise<{ data: Buffer; close: boolean }> }
+  | { kind: 'datagram'; datagram(data: Buffer): Promise<Buffer | undefined> };
+
+/**
+ * A cluster's network. `connect` follows one new connection along the path a packet would take (Service VIP →
+ * endpoint under kube-proxy's rules, NAT, the CNI route, NetworkPolicy, the listening socket) and either hands back a
+ * session on the accepted socket or says where and why it failed. Implementations are deterministic: the same
+ * cluster and the same sequence of requests choose the same endpoints.
+ */
+export interface DataPlane {
+  connect(req: ConnectRequest): ConnectOutcome;
+}

@@ -31,8 +31,9 @@ export function assignPodIPs(ctx: ReconcileContext, pods: KubeObject[], nodes: K
   const ipOf = new Map<KubeObject, string>();
   for (const node of nodes) {
     const list = byNode.get(node.metadata.name);
-    if (!list) continue;
-    const range = parseCidr(node.spec.podCIDR)!;
+    // A node whose podCIDR could not be allocated (already reported as a problem) has no range to give out.
+    const range = parseCidr(node.spec.podCIDR ?? '');
+    if (!list || !range) continue;
     const alloc = new HashAllocator(range.size);
     alloc.claim(0);
     alloc.claim(1);

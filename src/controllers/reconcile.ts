@@ -11,6 +11,7 @@ import { RESOURCE_TYPES, resourceTypeOfKind } from '../core/resources.js';
 import type { KubeObject } from '../core/types.js';
 import { newContext, ReconcileContext } from './context.js';
 import { hasSelector, kubernetesEndpoints, mirrorEndpoints, PodIndex, serviceEndpoints, serviceEndpointSlices } from './endpoints.js';
+import { syncIngressStatus } from './ingress-status.js';
 import { buildNodes, nodeInternalIP } from './nodes.js';
 import { assignPodIPs } from './pods.js';
 import { PodPlan, schedulePods } from './scheduler.js';
@@ -188,7 +189,8 @@ export function reconcile(config: ClusterConfig, desired: DesiredObject[], opts:
   pushAll(out, get('EndpointSlice'));
   for (const o of generated) out.push(ensureMeta(ctx, o));
 
-  for (const ing of get('Ingress')) ing.status ??= { loadBalancer: {} };
+  // After the Services have their LB IPs: ingress-nginx publishes its Service's address on the Ingresses it serves.
+  syncIngressStatus({ ingresses: get('Ingress'), ingressClasses: get('IngressClass'), services, pods });
   for (const t of RESOURCE_TYPES)
     if (!['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(t.kind)) pushAll(out, get(t.kind));
 

@@ -1,10 +1,12 @@
 // The objects every real cluster has before anyone applies anything: namespaces, the kubernetes and kube-dns
-// Services, CoreDNS, kube-proxy, the CNI's node agent and the control-plane static pods (kubeadm/kind layout).
+// Services, CoreDNS, kube-proxy, the CNI's node agent and the control-plane static pods (kubeadm/kind layout), plus
+// the ingress-nginx controller that flatnet always runs, as minikube's ingress addon does.
 
 import type { ClusterConfig } from '../core/cluster-config.js';
 import { cniProfile } from '../core/cni-profiles.js';
 import { formatIPv4 } from '../core/ip.js';
 import type { Container, KubeObject, PodSpec, Toleration } from '../core/types.js';
+import { DEFAULT_CLASS_ANNOTATION } from '../ingress/ingress-classes.js';
 
 export const KUBERNETES_VERSION = 'v1.32.2';
 export const SYSTEM_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
@@ -143,6 +145,123 @@ function staticPod(component: string, node: string, image: string): KubeObject {
   };
 }
 
+/** The ingress-nginx release flatnet runs (kubernetes/ingress-nginx deploy/static/provider/cloud/deploy.yaml). */
+export const INGRESS_NGINX_VERSION = 'v1.15.1';
+export const INGRESS_NGINX_IMAGE = `registry.k8s.io/ingress-nginx/controller:${INGRESS_NGINX_VERSION}@sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1`;
+export const INGRESS_NGINX_NAMESPACE = 'ingress-nginx';
+/** The controller's Deployment and its LoadBalancer Service share this name (the manifest's --publish-service). */
+export const INGRESS_NGINX_CONTROLLER = 'ingress-nginx-controller';
+/** `--controller-class`: IngressClasses whose spec.controller is this string are served by the controller. */
+export const INGRESS_NGINX_CONTROLLER_CLASS = 'k8s.io/ingress-nginx';
+/** `--ingress-class`: the IngressClass the manifest creates, and the legacy annotation value it accepts. */
+export const INGRESS_NGINX_CLASS = 'nginx';
+/** The controller pods' labels, which both Services select. */
+export const INGRESS_NGINX_SELECTOR: Readonly<Record<string, string>> = {
+  'app.kubernetes.io/component': 'controller',
+  'app.kubernetes.io/instance': 'ingress-nginx',
+  'app.kubernetes.io/name': 'ingress-nginx',
+};
+
+/**
+ * What ingress-nginx's cloud manifest creates that the network sees: the namespace, the IngressClass, the controller
+ * Deployment and its two Services. Left out: RBAC, ServiceAccounts, the (empty) ConfigMap, the admission Jobs and
+ * the webhook configuration and certificate Secret, so the controller pod mounts no webhook-cert volume.
+ * The IngressClass is annotated as the default class, as minikube's ingress addon does
+ * (deploy/addons/ingress/ingress-deploy.yaml.tmpl), so an Ingress without a class is served at once.
+ */
+function ingressNginx(): KubeObject[] {
+  const ns = INGRESS_NGINX_NAMESPACE;
+  const name = INGRESS_NGINX_CONTROLLER;
+  const selector = { ...INGRESS_NGINX_SELECTOR };
+  const labels = { ...selector, 'app.kubernetes.io/part-of': 'ingress-nginx', 'app.kubernetes.io/version': INGRESS_NGINX_VERSION.slice(1) };
+  const healthz = { httpGet: { path: '/healthz', port: 10254, scheme: 'HTTP' }, initialDelaySeconds: 10, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 };
+  const fieldRef = (fieldPath: string) => ({ valueFrom: { fieldRef: { fieldPath } } });
+  const env = [
+    { name: 'POD_NAME', ...fieldRef('metadata.name') },
+    { name: 'POD_NAMESPACE', ...fieldRef('metadata.namespace') },
+    { name: 'LD_PRELOAD', value: '/usr/local/lib/libmimalloc.so' },
+  ];
+  const controller: Container = {
+    name: 'controller',
+    image: INGRESS_NGINX_IMAGE,
+    imagePullPolicy: 'IfNotPresent',
+    args: [
+      '/nginx-ingress-controller',
+      `--publish-service=$(POD_NAMESPACE)/${name}`,
+      '--election-id=ingress-nginx-leader',
+      `--controller-class=${INGRESS_NGINX_CONTROLLER_CLASS}`,
+      `--ingress-class=${INGRESS_NGINX_CLASS}`,
+      `--configmap=$(POD_NAMESPACE)/${name}`,
+      '--validating-webhook=:8443',
+      '--validating-webhook-certificate=/usr/local/certificates/cert',
+      '--validating-webhook-key=/usr/local/certificates/key',
+    ],
+    env,
+    ports: [
+      { name: 'http', containerPort: 80, protocol: 'TCP' },
+      { name: 'https', containerPort: 443, protocol: 'TCP' },
+      { name: 'webhook', containerPort: 8443, protocol: 'TCP' },
+    ],
+    livenessProbe: { ...healthz, failureThreshold: 5 },
+    readinessProbe: { ...healthz, failureThreshold: 3 },
+    resources: { requests: { cpu: '100m', memory: '90Mi' } },
+  };
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/name': 'ingress-nginx' } }, spec: { finalizers: ['kubernetes'] } },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: INGRESS_NGINX_CLASS, labels: { ...labels }, annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' } },
+      spec: { controller: INGRESS_NGINX_CONTROLLER_CLASS },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: ns, labels: { ...labels } },
+      spec: {
+        replicas: 1,
+        minReadySeconds: 0,
+        revisionHistoryLimit: 10,
+        selector: { matchLabels: { ...selector } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+        template: {
+          metadata: { labels: { ...labels } },
+          spec: {
+            containers: [controller],
+            dnsPolicy: 'ClusterFirst',
+            nodeSelector: { 'kubernetes.io/os': 'linux' },
+            serviceAccountName: 'ingress-nginx',
+            terminationGracePeriodSeconds: 300,
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: ns, labels: { ...labels } },
+      spec: {
+        type: 'LoadBalancer',
+        // The cloud manifest keeps client source addresses: only nodes running a controller pod answer the LB.
+        externalTrafficPolicy: 'Local',
+        ipFamilies: ['IPv4'],
+        ipFamilyPolicy: 'SingleStack',
+        ports: [
+          { name: 'http', port: 80, protocol: 'TCP', targetPort: 'http', appProtocol: 'http' },
+          { name: 'https', port: 443, protocol: 'TCP', targetPort: 'https', appProtocol: 'https' },
+        ],
+        selector: { ...selector },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `${name}-admission`, namespace: ns, labels: { ...labels } },
+      spec: { type: 'ClusterIP', ports: [{ name: 'https-webhook', port: 443, targetPort: 'webhook', appProtocol: 'https' }], selector: { ...selector } },
+    },
+  ];
+}
+
 /** Every object a fresh cluster of this shape has, before the user's manifests. */
 export function systemObjects(config: ClusterConfig): KubeObject[] {
   const out: KubeObject[] = SYSTEM_NAMESPACES.map(namespace);
@@ -183,5 +302,6 @@ export function systemObjects(config: ClusterConfig): KubeObject[] {
       staticPod('kube-scheduler', controlPlane.name, `registry.k8s.io/kube-scheduler:${v}`),
     );
   }
+  out.push(...ingressNginx());
   return out;
 }

@@ -107,7 +107,10 @@ export type DropReason =
 
 /** The address a receiving program sees and the one it answers to. */
 export interface DeliveredTo {
-  /** The pod that accepted, or undefined when a node's own network namespace (host network) accepted. */
+  /**
+   * The pod whose socket accepted (a hostNetwork pod's socket lives in its node's network namespace, so a connection to
+   * a node address names that pod), or undefined when no pod's socket did.
+   */
   pod?: ObjectRef;
   node: string;
   /** The connection as the receiving program sees it, after DNAT and SNAT. */

@@ -103,12 +103,14 @@ test('classes: ignored Ingresses are listed with their reason', () => {
 });
 
 test('classes: without a default IngressClass an Ingress with no class is ignored unless watchIngressWithoutClass', () => {
-  const yaml = NGINX_CLASS.replace(/, annotations: \{[^}]*\}/, '') + services('svc') + ingress({ className: null, rules: [{ host: 'x.example.com', paths: [['/', 'Prefix', 'svc']] }] });
+  // The built-in IngressClass nginx is the default and a redeclaration merges over it: only "false" takes that away.
+  const yaml = NGINX_CLASS.replace('"true"', '"false"') + services('svc') + ingress({ className: null, rules: [{ host: 'x.example.com', paths: [['/', 'Prefix', 'svc']] }] });
   assert.equal(tableFrom(yaml).ignored.length, 1);
   assert.equal(tableFrom(yaml, { ...CONTROLLER, watchIngressWithoutClass: true }).match({ host: 'x.example.com', path: '/', scheme: 'http' }).kind, 'backend');
 });
 
 test('classes: with two default IngressClasses the newer one is the default', () => {
+  // Three, with the built-in nginx class created at build time (TEST_NOW, 2026-11-23): new-other is the newest.
   const yaml =
     `apiVersion: networking.k8s.io/v1
 kind: IngressClass
@@ -117,7 +119,7 @@ spec: {controller: k8s.io/ingress-nginx}
 ---
 apiVersion: networking.k8s.io/v1
 kind: IngressClass
-metadata: {name: new-other, creationTimestamp: "2026-01-01T00:00:00Z", annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}
+metadata: {name: new-other, creationTimestamp: "2027-01-01T00:00:00Z", annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}
 spec: {controller: example.com/other}
 ---
 ` +

@@ -20,6 +20,7 @@ const goldenCases = [
   { name: 'endpointslices-all', args: ['endpointslices', '-A'] },
   { name: 'workloads-all-wide', args: ['deploy,rs,sts,ds', '-A', '-o', 'wide'] },
   { name: 'ingress-netpol-all', args: ['ingress,ingressclass,netpol', '-A'] },
+  { name: 'ingress', args: ['ingress'] },
   { name: 'kube-dns-pods', args: ['pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns'] },
   { name: 'kube-dns-service', args: ['svc', 'kube-dns', '-n', 'kube-system'] },
   { name: 'my-api-service-yaml', args: ['svc', 'my-api', '-o', 'yaml'] },
@@ -52,6 +53,15 @@ test('the demo has the shape the introductions state', async () => {
   assert.match(cm.data['config.conf'], /^mode: "iptables"$/m);
   const pod1 = pods.find((p: any) => p.metadata.name === 'pod1');
   assert.deepEqual(pod1.spec.containers.map((c: any) => c.name), ['container1', 'container2', 'nginx']);
+});
+
+test("the demo Ingress's ADDRESS is the LB IP of the ingress-nginx controller Service (--publish-service)", async () => {
+  const svc = JSON.parse((await runCli(['get', 'svc', 'ingress-nginx-controller', '-n', 'ingress-nginx', '-o', 'json', '-f', DEMO])).stdout);
+  const lbIP = svc.status.loadBalancer.ingress[0].ip;
+  assert.match(lbIP, /^127\.1\.0\.\d+$/, 'an address from the demo loadBalancerPool');
+  const table = (await runCli(['get', 'ingress', 'app-ingress', '-f', DEMO])).stdout.split('\n');
+  const header = table[0];
+  assert.equal(table[1].slice(header.indexOf('ADDRESS')).split(/\s+/)[0], lbIP);
 });
 
 test('output is byte-identical across runs', async () => {

@@ -44,12 +44,15 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
     .option('--state <dir>', 'directory of the embedded state store', './.flatnet')
     .option('--dns <address>', 'serve the cluster DNS zone on UDP and TCP at HOST:PORT (a loopback address), or off', '127.0.0.1:10053')
+    .option('--ingress <address>', 'serve the Ingress routes over HTTP at HOST:PORT (a loopback address), or off', '127.0.0.1:8080')
+    .option('--ingress-tls <address>', 'serve the Ingress routes over HTTPS at HOST:PORT (certificates chosen by SNI), or off', '127.0.0.1:8443')
+    .option('--node-port-address <ip>', 'listen for every NodePort on this loopback address, and on each loopback LoadBalancer IP; off for neither', '127.0.0.1')
     .action(async (opts) => {
       const stopped = new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
-      setCode(await runUp({ filename: opts.filename, state: opts.state, dns: opts.dns, stopped }, io));
+      setCode(await runUp({ filename: opts.filename, state: opts.state, dns: opts.dns, ingress: opts.ingress, ingressTls: opts.ingressTls, nodePortAddress: opts.nodePortAddress, stopped }, io));
     });
 
   program

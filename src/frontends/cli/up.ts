@@ -4,11 +4,16 @@ import { watch, FSWatcher, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ControllerManager } from '../../controllers/manager.js';
+import { INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_SELECTOR } from '../../controllers/system-objects.js';
 import { InputError, formatProblem } from '../../core/errors.js';
 import { buildClusterDns } from '../../dns/cluster-dns.js';
 import { DnsListenError, DnsServer } from '../../dns/server.js';
 import type { StoreEvent } from '../../core/store.js';
 import type { KubeObject } from '../../core/types.js';
+import { IngressServer, ListenAddress } from '../../host/ingress-server.js';
+import { LiveDataPlane } from '../../host/live-data-plane.js';
+import { serveServiceListeners, ServedServiceListeners } from '../../host/service-listeners.js';
+import { ingressRoutes, IngressProxy, IngressRoutes } from '../../ingress/proxy.js';
 import { SqliteState } from '../../storage/sqlite-state.js';
 import { readInputs } from './inputs.js';
 import type { CliIO } from './io.js';
@@ -24,23 +29,51 @@ export interface UpOptions {
   debounceMs?: number;
   /** Where the cluster DNS listens, `HOST:PORT` on a loopback address, or `off`. Default 127.0.0.1:10053. */
   dns?: string;
+  /** Where the Ingress proxy serves HTTP, `HOST:PORT` on a loopback address, or `off`. Default 127.0.0.1:8080. */
+  ingress?: string;
+  /** Where the Ingress proxy serves HTTPS (certificates by SNI), or `off`. Default 127.0.0.1:8443. */
+  ingressTls?: string;
+  /** Where NodePorts listen on this machine (a loopback IPv4 address), or `off` for no NodePort/LoadBalancer listeners. Default 127.0.0.1. */
+  nodePortAddress?: string;
 }
 
 export const DEFAULT_DNS_ADDRESS = '127.0.0.1:10053';
+export const DEFAULT_INGRESS_ADDRESS = '127.0.0.1:8080';
+export const DEFAULT_INGRESS_TLS_ADDRESS = '127.0.0.1:8443';
 
-/** Parses --dns: `off`, or HOST:PORT with HOST a loopback IP or localhost (`[::1]:PORT` for IPv6; port 0 picks one). */
-export function parseDnsAddress(value: string): { host: string; port: number } | 'off' {
+/**
+ * Parses a listen-address flag: `off`, or HOST:PORT with HOST a loopback IP or localhost (`[::1]:PORT` for IPv6;
+ * port 0 picks one). `example` is the flag's default, shown in the message for a malformed value.
+ */
+export function parseLoopbackAddress(flag: string, value: string, example: string): ListenAddress | 'off' {
   if (value === 'off') return 'off';
-  const bad = (rule: string) => new UsageError(`--dns: invalid value "${value}": ${rule}`);
+  const bad = (rule: string) => new UsageError(`${flag}: invalid value "${value}": ${rule}`);
   const m = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(value);
-  if (!m) throw bad('want HOST:PORT, such as 127.0.0.1:10053 or [::1]:10053, or off');
+  const port = example.slice(example.lastIndexOf(':') + 1);
+  if (!m) throw bad(`want HOST:PORT, such as ${example} or [::1]:${port}, or off`);
   const host = m[2] === 'localhost' ? '127.0.0.1' : (m[1] ?? m[2]);
-  const port = Number(m[3]);
   if (isIP(host) === 0) throw bad('HOST must be an IP address or localhost');
-  // The model's DNS is for this machine only, like the rest of flatnet: it never listens on a network interface.
+  // The model is for this machine only, like the rest of flatnet: it never listens on a network interface.
   if (!(isIP(host) === 4 ? host.startsWith('127.') : host === '::1')) throw bad('HOST must be a loopback address (127.0.0.0/8 or ::1)');
-  if (port > 65535) throw bad('PORT must be from 0 to 65535');
-  return { host, port };
+  if (Number(m[3]) > 65535) throw bad('PORT must be from 0 to 65535');
+  return { host, port: Number(m[3]) };
+}
+
+/** Parses --dns (see parseLoopbackAddress). */
+export function parseDnsAddress(value: string): ListenAddress | 'off' {
+  return parseLoopbackAddress('--dns', value, DEFAULT_DNS_ADDRESS);
+}
+
+/** Parses --node-port-address: `off`, or a loopback IPv4 address (ServiceListeners serves IPv4 only). */
+export function parseNodePortAddress(value: string): string | 'off' {
+  if (value === 'off') return 'off';
+  const host = value === 'localhost' ? '127.0.0.1' : value;
+  if (isIP(host) !== 4 || !host.startsWith('127.')) throw new UsageError(`--node-port-address: invalid value "${value}": want a loopback IPv4 address (127.0.0.0/8), such as 127.0.0.1, or off`);
+  return host;
+}
+
+function showAddress(a: ListenAddress): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
 export interface ServedDns {
@@ -99,6 +132,80 @@ export async function serveClusterDns(manager: ControllerManager, address: { hos
   };
 }
 
+export interface ServedIngress {
+  proxy: IngressProxy;
+  /** The host listeners (bound to no address when both are off). */
+  server: IngressServer;
+  close(): Promise<void>;
+}
+
+/** The controller pods of the built-in ingress-nginx (system-objects.ts), whose ports 80 and 443 the proxy serves. */
+function isIngressController(pod: KubeObject): boolean {
+  return pod.metadata.namespace === INGRESS_NGINX_NAMESPACE && Object.entries(INGRESS_NGINX_SELECTOR).every(([k, v]) => pod.metadata.labels?.[k] === v);
+}
+
+/** What the route table says about the Ingresses, one line each: warnings, ignored Ingresses, skipped duplicates. */
+function routeNotes(routes: IngressRoutes): string[] {
+  const t = routes.table;
+  return [
+    ...t.warnings,
+    ...t.ignored.map((i) => `Ingress ${i.ingress.namespace}/${i.ingress.name} is not served: ${i.reason}`),
+    ...t.conflicts.map((c) => `Ingress ${c.skipped.namespace}/${c.skipped.name}: host ${c.server} path ${c.path} (${c.pathType}) is already defined by Ingress ${c.kept.namespace}/${c.kept.name}, the older one; ingress-nginx skips it`),
+  ];
+}
+
+/**
+ * Serves the Ingress proxy: on the host at the given addresses, and on the ingress-nginx controller pod's ports 80
+ * and 443 inside the model (so a pod curling the controller Service reaches the routes too). Every data plane update
+ * rebuilds the routes and swaps them in, in the same turn; each new warning about the Ingresses is logged once.
+ */
+export async function serveIngress(manager: ControllerManager, live: LiveDataPlane, addresses: { http?: ListenAddress; https?: ListenAddress }, io: CliIO, log: (s: string) => void): Promise<ServedIngress> {
+  const first = ingressRoutes(manager.store.all());
+  const proxy = new IngressProxy(first, { dataPlane: live.dataPlane, clock: io.clock, onLog: (line) => log(`ingress-nginx: ${line}`) });
+  // Started even with both addresses off: LoadBalancer/NodePort listeners hand it the controller's TLS connections.
+  const server = await IngressServer.start({ proxy, ...addresses, clock: io.clock, warn: (m) => log(`Ingress: warning: ${m}`), onError: (e) => log(`Ingress: error: ${e.message}`) });
+  {
+    for (const f of server.failures) {
+      const flag = f.scheme === 'http' ? '--ingress' : '--ingress-tls';
+      log(`Ingress: cannot serve ${f.scheme} on ${showAddress(f.address)} (${flag}): ${f.message}; the rest keeps running (choose another address with ${flag} HOST:PORT, or ${flag} off)`);
+    }
+    const serving = [server.http && `http on ${showAddress(server.http)}`, server.https && `https on ${showAddress(server.https)}`].filter(Boolean);
+    if (serving.length) io.stdout(`Ingress: serving ${serving.join(', ')}\n`);
+  }
+  const removeOverride = live.addHttpOverride((pod, port, protocol) => {
+    if (protocol !== 'TCP' || (port !== 80 && port !== 443) || !isIngressController(pod)) return undefined;
+    const from = { kind: 'pod' as const, namespace: pod.metadata.namespace!, name: pod.metadata.name };
+    return (req, conn) => proxy.handle(req, conn.source, port === 443 ? 'https' : 'http', port, { from });
+  });
+  let shown = new Set<string>();
+  const swap = (routes: IngressRoutes) => {
+    server.setRoutes(routes);
+    const notes = routeNotes(routes);
+    for (const n of notes) if (!shown.has(n)) log(`Ingress: warning: ${n}`);
+    shown = new Set(notes);
+  };
+  swap(first);
+  const stop = live.onUpdate((objects) => {
+    try {
+      swap(ingressRoutes(objects));
+    } catch (e) {
+      log(`Ingress: error: cannot rebuild the routes: ${(e as Error).message}; the previous routes stay`);
+    }
+  });
+  let closed = false;
+  return {
+    proxy,
+    server,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      stop();
+      removeOverride();
+      await server.close();
+    },
+  };
+}
+
 function describeEvent(e: StoreEvent): string | undefined {
   const o = e.object;
   const id = o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
@@ -147,8 +254,15 @@ function timestamp(d: Date): string {
 export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
   if (opts.filename.length === 0) throw new UsageError('no input: give manifests with -f PATH (a file, a directory, or - for stdin); -f may repeat');
   const dnsAddress = parseDnsAddress(opts.dns ?? DEFAULT_DNS_ADDRESS);
+  const ingressAddress = parseLoopbackAddress('--ingress', opts.ingress ?? DEFAULT_INGRESS_ADDRESS, DEFAULT_INGRESS_ADDRESS);
+  const ingressTlsAddress = parseLoopbackAddress('--ingress-tls', opts.ingressTls ?? DEFAULT_INGRESS_TLS_ADDRESS, DEFAULT_INGRESS_TLS_ADDRESS);
+  const nodePortAddress = parseNodePortAddress(opts.nodePortAddress ?? '127.0.0.1');
   const state = SqliteState.open(opts.state);
   let dns: ServedDns | undefined;
+  let live: LiveDataPlane | undefined;
+  let ingress: ServedIngress | undefined;
+  let services: ServedServiceListeners | undefined;
+  let stopServices: (() => void) | undefined;
   const log = (s: string) => io.stderr(`[${timestamp(io.clock.now())}] ${s}\n`);
   try {
     const saved = state.load();
@@ -167,6 +281,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
           io.stdout(summary(manager.store.all()) + '\n');
         } else {
           dns?.refresh(); // the cluster config (spec.dns) may have changed without any object changing
+          live?.refresh();
           log(`re-applied ${opts.filename.join(', ')}: ${events.length} change(s)`);
           for (const e of events) {
             const line = describeEvent(e);
@@ -183,6 +298,27 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
     };
     if (!(await applyInputs(true))) return 2;
     if (dnsAddress !== 'off') dns = await serveClusterDns(manager, dnsAddress, io, log);
+    // One data plane for everything on the host that connects into the model: the Ingress proxy now, and the
+    // NodePort/LoadBalancer listeners (src/host/service-listeners.ts) over the same `live.dataPlane` next to it.
+    live = new LiveDataPlane(manager, { clock: io.clock, onError: (e) => log(`data plane: error: ${e.message}; the previous state stays`) });
+    ingress = await serveIngress(manager, live, { ...(ingressAddress !== 'off' ? { http: ingressAddress } : {}), ...(ingressTlsAddress !== 'off' ? { https: ingressTlsAddress } : {}) }, io, log);
+    if (nodePortAddress !== 'off') {
+      const served = ingress;
+      services = serveServiceListeners(() => manager.store.all(), live.dataPlane, {
+        log,
+        config: () => manager.cluster!.config,
+        nodePortAddress,
+        // The controller terminates TLS on 443 (its LoadBalancer address and NodePort); the Ingress server does that here.
+        handoff: (socket, outcome) => {
+          const pod = outcome.delivered.pod && manager.store.get('Pod', outcome.delivered.pod.namespace, outcome.delivered.pod.name);
+          if (!pod || !isIngressController(pod) || outcome.delivered.conn.destination.port !== 443) return false;
+          served.server.acceptTls(socket);
+          return true;
+        },
+      });
+      await services.sync();
+      stopServices = live.onUpdate(() => void services!.sync());
+    }
 
     const watchers: FSWatcher[] = [];
     let timer: NodeJS.Timeout | undefined;
@@ -207,10 +343,18 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
     clearTimeout(timer);
     for (const w of watchers) w.close();
     await running;
+    stopServices?.();
+    await services?.close();
+    await ingress?.close();
+    live?.close();
     await dns?.close();
     log('stopped');
     return 0;
   } finally {
+    stopServices?.();
+    await services?.close();
+    await ingress?.close();
+    live?.close();
     await dns?.close();
     state.close();
   }

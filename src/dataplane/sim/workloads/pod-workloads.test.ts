@@ -34,6 +34,12 @@ const cases = [
   { name: 'debug (busybox sleep) listens on nothing', ns: 'default', pod: 'debug-', want: [] },
   { name: 'redis listens on 6379', ns: 'cache', pod: 'redis-', want: ['redis redis 7.2.5 6379/TCP'] },
   { name: 'the users backend behind the Ingress listens on 5678', ns: 'default', pod: 'users-', want: ['users http-echo 1.0.0 5678/TCP'] },
+  {
+    name: 'the built-in ingress-nginx controller runs its own program on 80, 443, 8181, 8443 and 10254',
+    ns: 'ingress-nginx',
+    pod: 'ingress-nginx-controller-',
+    want: [80, 443, 8181, 8443, 10254].map((p) => `controller NGINX Ingress controller v1.15.1 ${p}/TCP`),
+  },
 ];
 
 for (const c of cases) test(c.name, () => assert.deepEqual(sockets(pod(c.ns, c.pod)), c.want));

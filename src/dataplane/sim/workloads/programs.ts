@@ -6,6 +6,7 @@ import { conformanceEchoProgram, echoProgram } from './echo-server.js';
 import { httpEchoProgram } from './http-echo.js';
 import { httpdProgram } from './httpd.js';
 import { parseImageRef, onlyWaits } from './image-ref.js';
+import { ingressNginxProgram, isIngressNginxController } from './ingress-nginx.js';
 import type { Program, ProgramContext } from './listener.js';
 import { nginxProgram } from './nginx.js';
 import { redisProgram } from './redis.js';
@@ -38,6 +39,9 @@ export function programForContainer(ctx: ProgramContext, c: Container): Program 
       return redisProgram(ctx, image, c);
     case 'echoserver':
       if (image.path.includes('ingressconformance')) return conformanceEchoProgram(ctx, c);
+      break;
+    case 'controller':
+      if (isIngressNginxController(image)) return ingressNginxProgram(ctx, image);
       break;
   }
   if (BASE_IMAGES.has(image.name)) {

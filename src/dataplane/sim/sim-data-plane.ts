@@ -1,0 +1,345 @@
+// The simulated data plane: follows one connection the way its packets would go (kube-proxy's Service rules, NAT,
+// the CNI's route, NetworkPolicy, the listening socket) over indexes of the cluster, and hands back a session.
+//
+// @example
+// const dp = new SimDataPlane(cluster.objects, cluster.config, { clock: new FixedClock(TEST_NOW) });
+// const out = dp.connect({ from: { kind: 'pod', namespace: 'production', name: 'frontend-8545b95d86-nlq6t' },
+//   to: { ip: '10.105.239.203', port: 8080 }, protocol: 'TCP' });
+// if (out.kind === 'connected' && out.session.kind === 'http') await out.session.http(request); // {"status":"ok"}
+// else console.log(out.kind, out.reason, out.message); // e.g. timeout POLICY_DENIED dropped by NetworkPolicy ingress ...
+
+import type { Clock } from '../../core/clock.js';
+import type { ClusterConfig } from '../../core/cluster-config.js';
+import { describeObject, NotFoundError } from '../../core/errors.js';
+import { cidrContains, parseCidr, parseIPv4 } from '../../core/ip.js';
+import type { KubeObject } from '../../core/types.js';
+import { policyEngineFor, type NetPolEngine } from '../../netpol/engine.js';
+import { buildProxyModel, type ProxyDecision, type ProxyModel, type ProxyProtocol } from '../../proxy/model.js';
+import type { ConnectionInfo, ConnectOutcome, ConnectRequest, DataPlane, DropReason, Endpoint, Hop, HttpRequest, HttpResponse, Protocol } from '../types.js';
+import { ClusterIndex, isLoopback, podName, podObject, type AddressOwner, type NodeInfo } from './cluster-index.js';
+import { routeHop } from './cni-route.js';
+import { deliverToNode, deliverToPod, type Delivery, type DeliveryContext } from './delivery.js';
+import { entryNodeFor } from './entry-node.js';
+import { checkPolicy, policyApplies } from './policy-check.js';
+import { ServiceBalancer } from './service-balancer.js';
+import { describeServicePort, hostPortHop, masqueradeWhy, natHop, refusalHop, serviceHop, serviceObject } from './service-hops.js';
+import { workloadsForPod, type PodWorkloads } from './workloads/pod-workloads.js';
+
+export interface SimDataPlaneOptions {
+  clock: Clock;
+  /** Passed to workloadsForPod (flatnet.dev/latency waits). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Replaces what answers HTTP on a pod's port (the built-in ingress-nginx controller pod's 80/443 will be served by the Ingress proxy). Return undefined to keep the emulated workload. */
+  httpOverride?: (pod: KubeObject, port: number, protocol: Protocol) => ((req: HttpRequest, conn: ConnectionInfo) => Promise<HttpResponse>) | undefined;
+}
+
+/** Where a connection starts, resolved against the cluster. */
+interface Source {
+  kind: 'pod' | 'node' | 'external';
+  /** The address its packets leave with. */
+  ip: string;
+  /** The node whose network the source is on (undefined for an external client). */
+  node?: NodeInfo;
+  pod?: KubeObject;
+  /** A hostNetwork pod or a node: in the node's own network namespace, where kube-proxy's OUTPUT rules apply. */
+  inNodeNamespace: boolean;
+  at: string;
+}
+
+interface CachedWorkloads {
+  signature: string;
+  workloads: PodWorkloads;
+}
+
+const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+/** Linux's default net.ipv4.ip_local_port_range: where a client's source port comes from. */
+const EPHEMERAL_PORTS = { min: 32768, max: 60999 };
+
+/**
+ * What decides a pod's emulated workloads: its identity, spec, flatnet.dev/ annotations and IP. Annotations and the
+ * IP are included because a pod's programs read them, though the API server lets them change on a live pod.
+ */
+function workloadSignature(pod: KubeObject): string {
+  return JSON.stringify([pod.metadata.uid, pod.spec, pod.metadata.annotations ?? {}, pod.status?.podIP]);
+}
+
+function failure(kind: 'refused' | 'timeout' | 'unreachable', reason: DropReason, message: string, hops: Hop[]): ConnectOutcome {
+  return { kind, hops, reason, message };
+}
+
+function checkRequest(req: ConnectRequest): void {
+  if (parseIPv4(req.to?.ip ?? '') === undefined) throw new RangeError(`connect: to.ip: Invalid value: ${JSON.stringify(req.to?.ip)}: must be an IPv4 address`);
+  if (!Number.isInteger(req.to.port) || req.to.port < 1 || req.to.port > 65535) throw new RangeError(`connect: to.port: Invalid value: ${req.to.port}: must be between 1 and 65535`);
+  if (!PROTOCOLS.includes(req.protocol)) throw new RangeError(`connect: protocol: Unsupported value: ${JSON.stringify(req.protocol)}: supported values: "TCP", "UDP", "SCTP"`);
+  if (req.from.kind === 'external' && parseIPv4(req.from.ip) === undefined) throw new RangeError(`connect: from.ip: Invalid value: ${JSON.stringify(req.from.ip)}: must be an IPv4 address`);
+}
+
+export class SimDataPlane implements DataPlane {
+  private objects: KubeObject[] = [];
+  private config!: ClusterConfig;
+  private index!: ClusterIndex;
+  private proxy?: ProxyModel;
+  private engine?: NetPolEngine;
+  private readonly cache = new Map<string, CachedWorkloads>();
+  private readonly balancer: ServiceBalancer;
+  private readonly delivery: DeliveryContext;
+  private nextPort = EPHEMERAL_PORTS.min;
+
+  constructor(
+    objects: KubeObject[],
+    config: ClusterConfig,
+    private readonly opts: SimDataPlaneOptions,
+  ) {
+    if (typeof opts?.clock?.now !== 'function') throw new TypeError('SimDataPlane: options.clock must be a Clock');
+    this.balancer = new ServiceBalancer(opts.clock);
+    this.delivery = { workloads: (pod) => this.workloads(pod), ...(opts.httpOverride ? { httpOverride: opts.httpOverride } : {}) };
+    this.update(objects, config);
+  }
+
+  /** New cluster state (after every store change). Keeps each pod's PodWorkloads (and so its logs) while the pod's uid and spec are unchanged; keeps round-robin/affinity state. */
+  update(objects: KubeObject[], config: ClusterConfig): void {
+    this.objects = objects;
+    this.config = config;
+    this.index = new ClusterIndex(objects, config);
+    this.proxy = undefined;
+    this.engine = undefined;
+    for (const [key, c] of this.cache) {
+      const slash = key.indexOf('/');
+      const pod = this.index.pod(key.slice(0, slash), key.slice(slash + 1));
+      if (!pod || workloadSignature(pod) !== c.signature) this.cache.delete(key);
+    }
+  }
+
+  /** The emulated workloads of a pod (for logs), undefined if no such pod. */
+  podWorkloads(namespace: string, name: string): PodWorkloads | undefined {
+    const pod = this.index.pod(namespace, name);
+    return pod && this.workloads(pod);
+  }
+
+  connect(req: ConnectRequest): ConnectOutcome {
+    checkRequest(req);
+    const src = this.source(req);
+    if (src.pod && !src.inNodeNamespace && isLoopback(req.to.ip)) return this.podLoopback(src, src.pod, req);
+    const hops: Hop[] = [];
+    const target = this.index.owner(req.to.ip);
+    let at = src.node;
+    if (!at) {
+      const entry = entryNodeFor(this.index, () => this.proxyModel(), req, target);
+      hops.push(this.sourceHop(src, req, entry && `; it enters the cluster at node ${entry.node.name} (${entry.node.ip}): ${entry.why}`));
+      if (!entry) return this.outside(hops, req.to.ip, 'external');
+      at = entry.node;
+    } else hops.push(this.sourceHop(src, req, ''));
+    return this.fromNode(req, src, at, target, hops);
+  }
+
+  /** The path once the packet is on a node: kube-proxy, hostPort, the destination, route, policy, delivery. */
+  private fromNode(req: ConnectRequest, src: Source, first: NodeInfo, target: AddressOwner, hops: Hop[]): ConnectOutcome {
+    const { to, protocol } = req;
+    // From a node's own namespace a packet to 127.0.0.0/8 leaves with source 127.0.0.1 (the lo route's src).
+    const sourceIP = src.inNodeNamespace && isLoopback(to.ip) ? '127.0.0.1' : src.ip;
+    let at = first;
+    let leavingPod = src.pod && !src.inNodeNamespace ? src.pod : undefined;
+    let decision = this.choose(at, sourceIP, req);
+    // NodePort rules match only addresses LOCAL to the node (`-m addrtype --dst-type LOCAL`): a packet for another
+    // node's IP passes this node's rules untouched, is routed there and matches in that node's PREROUTING.
+    if (decision.verdict === 'none' && target.kind === 'node' && target.node.name !== at.name) {
+      hops.push(routeHop(this.config, { node: at, ...(leavingPod ? { pod: leavingPod } : {}) }, { node: target.node, ip: to.ip }));
+      leavingPod = undefined;
+      at = target.node;
+      decision = this.choose(at, sourceIP, req);
+    }
+    if (decision.verdict === 'reject' || decision.verdict === 'drop') {
+      const denied = decision.verdict === 'drop' && decision.entry === 'loadBalancerIP' && outsideSourceRanges(decision.servicePort.loadBalancerSourceRanges, sourceIP);
+      const hop = refusalHop(at, this.config.proxyMode, decision, to, denied);
+      hops.push(hop);
+      return failure(decision.verdict === 'reject' ? 'refused' : 'timeout', denied ? 'SOURCE_RANGE_DENIED' : 'NO_ENDPOINTS', hop.summary, hops);
+    }
+    let dst: Endpoint = to;
+    let srcIP = sourceIP;
+    let snat = false;
+    let via = '';
+    if (decision.verdict === 'dnat' && decision.candidates.length === 0) {
+      const hop: Hop = { stage: 'service', at: `node ${at.name}`, summary: `kube-proxy (${this.config.proxyMode}) on node ${at.name} matches ${describeServicePort(decision.servicePort)} but has no endpoint to send to (${decision.reason})`, objects: [serviceObject(decision.servicePort)] };
+      hops.push(hop);
+      return failure('timeout', 'NO_ENDPOINTS', hop.summary, hops);
+    }
+    if (decision.verdict === 'dnat') {
+      const pick = this.balancer.pick(at.name, decision.servicePort, decision.candidates, sourceIP, decision.affinityTimeoutSeconds);
+      hops.push(serviceHop(at, this.config.proxyMode, decision, pick, to, (ip) => this.index.podOfIP(ip)));
+      dst = { ip: pick.candidate.endpoint.ip, port: pick.candidate.endpoint.port };
+      if (pick.candidate.masquerade && at.ip) [srcIP, snat] = [at.ip, true];
+      const why = masqueradeWhy(decision, sourceIP, dst.ip);
+      hops.push(natHop(at, { ip: sourceIP, port: 0 }, to, dst, snat ? srcIP : undefined, why, [serviceObject(decision.servicePort)]));
+      via = `; reached through ${describeServicePort(decision.servicePort)}, whose endpoint is ${dst.ip}:${dst.port}`;
+    } else {
+      const local = (target.kind === 'node' && target.node.name === at.name) || (target.kind === 'loopback' && src.inNodeNamespace);
+      const m = local ? this.index.hostPort(at.name, protocol, to.port, to.ip) : undefined;
+      if (m) {
+        dst = { ip: m.pod.status?.podIP as string, port: m.containerPort };
+        // portmap's CNI-HOSTPORT-MASQ: localhost sources (route_localnet) and a pod reaching its own hostPort.
+        if ((isLoopback(sourceIP) || src.pod === m.pod) && at.ip) [srcIP, snat] = [at.ip, true];
+        hops.push(hostPortHop(at, { ip: sourceIP, port: 0 }, to, m, snat ? srcIP : undefined));
+        via = `; reached through hostPort ${to.port} on node ${at.name}`;
+      }
+    }
+    return this.toDestination(req, src, { at, leavingPod, dst, srcIP, snat, via }, hops);
+  }
+
+  private toDestination(req: ConnectRequest, src: Source, p: { at: NodeInfo; leavingPod?: KubeObject; dst: Endpoint; srcIP: string; snat: boolean; via: string }, hops: Hop[]): ConnectOutcome {
+    const { at, dst } = p;
+    const protocol = req.protocol;
+    const owner = this.index.owner(dst.ip);
+    let destPod: KubeObject | undefined;
+    let destNode: NodeInfo | undefined;
+    if (owner.kind === 'pod') {
+      destPod = owner.pod;
+      destNode = this.index.node(owner.pod.spec?.nodeName ?? '');
+    } else if (owner.kind === 'node') destNode = owner.node;
+    else if (owner.kind === 'loopback') destNode = at;
+    else return this.nowhere(hops, at, owner, dst, protocol);
+    if (!destNode) return failure('unreachable', 'NO_ROUTE', `${destPod ? podName(destPod) : dst.ip} is on node ${destPod?.spec?.nodeName}, which the cluster does not have`, hops);
+    hops.push(routeHop(this.config, { node: at, ...(p.leavingPod ? { pod: p.leavingPod } : {}) }, { node: destNode, ...(destPod ? { pod: destPod } : {}), ip: dst.ip }));
+    const q = { sourcePod: src.pod, sourceIP: p.srcIP, snat: p.snat, destinationPod: destPod, destinationIP: dst.ip, port: dst.port, protocol, at: destPod ? podName(destPod) : src.at };
+    if (policyApplies(q)) {
+      const r = checkPolicy(this.policyEngine(), q);
+      hops.push(r.hop);
+      if (!r.allowed) return failure('timeout', 'POLICY_DENIED', r.message, hops);
+    }
+    const conn: ConnectionInfo = { protocol, source: { ip: p.srcIP, port: this.ephemeralPort() }, destination: { ip: dst.ip, port: dst.port } };
+    const d = destPod ? deliverToPod(this.delivery, destPod, dst, protocol, conn) : deliverToNode(this.delivery, destNode, this.index.hostNetworkPodsOn(destNode.name), dst, protocol, conn);
+    return this.delivered(hops, d, destNode, conn, p.via);
+  }
+
+  private delivered(hops: Hop[], d: Delivery, node: NodeInfo, conn: ConnectionInfo, via: string): ConnectOutcome {
+    hops.push(d.hop);
+    if (!d.accepted) return failure('refused', 'PORT_UNREACHABLE', `${d.message}${via}`, hops);
+    const pod = { namespace: d.pod.metadata.namespace ?? 'default', name: d.pod.metadata.name };
+    return { kind: 'connected', hops, delivered: { pod, node: node.name, conn }, session: d.session };
+  }
+
+  /** 127.0.0.0/8 inside a pod: lo of the namespace every container of the pod shares. Nothing leaves; no policy. */
+  private podLoopback(src: Source, pod: KubeObject, req: ConnectRequest): ConnectOutcome {
+    const hops = [
+      this.sourceHop(src, req, ''),
+      { stage: 'route' as const, at: src.at, summary: `${req.to.ip} is loopback: the packet stays on lo in ${podName(pod)}'s network namespace, which all its containers share; no NetworkPolicy applies`, objects: [podObject(pod)] },
+    ];
+    const conn: ConnectionInfo = { protocol: req.protocol, source: { ip: '127.0.0.1', port: this.ephemeralPort() }, destination: { ip: req.to.ip, port: req.to.port } };
+    return this.delivered(hops, deliverToPod(this.delivery, pod, req.to, req.protocol, conn), src.node!, conn, '');
+  }
+
+  /** A destination no pod or node has: a Service address on a port it lacks, an unused pod or Service IP, the outside. */
+  private nowhere(hops: Hop[], at: NodeInfo, owner: AddressOwner, dst: Endpoint, protocol: Protocol): ConnectOutcome {
+    const where = `${dst.ip}:${dst.port}/${protocol}`;
+    const mode = this.config.proxyMode;
+    const hop = (summary: string, objects: string[] = []): Hop => ({ stage: 'service', at: `node ${at.name}`, summary, objects });
+    if (owner.kind === 'clusterIP' || owner.kind === 'loadBalancerIP' || owner.kind === 'externalIP') {
+      const s = owner.service;
+      const obj = describeObject('Service', s.metadata.namespace, s.metadata.name);
+      const ports = ((s.spec?.ports ?? []) as { port: number; protocol?: string }[]).map((x) => `${x.port}/${x.protocol ?? 'TCP'}`).join(', ') || 'none';
+      const what = `${dst.ip} is the ${owner.kind === 'clusterIP' ? 'cluster IP' : owner.kind === 'externalIP' ? 'external IP' : 'load-balancer IP'} of ${obj}, which has no port ${dst.port}/${protocol} (its ports: ${ports})`;
+      // nftables: "Reject traffic to invalid ports of ClusterIPs" (cluster-ips-check); IPVS binds every cluster IP to
+      // kube-ipvs0, so the node's own stack resets the connection. iptables lets the packet through untouched.
+      if (owner.kind === 'clusterIP' && (mode === 'nftables' || mode === 'ipvs')) {
+        const why = mode === 'nftables' ? 'kube-proxy (nftables) rejects traffic to invalid ports of ClusterIPs' : 'IPVS binds the cluster IP to kube-ipvs0, and nothing on the node listens there';
+        const h = hop(`${what}: ${why} (connection refused)`, [obj]);
+        hops.push(h);
+        return failure('refused', 'PORT_UNREACHABLE', h.summary, hops);
+      }
+      const h = hop(`${what}: no kube-proxy (${mode}) rule on node ${at.name} matches ${where}, so the packet follows the node's default route out of the cluster and nothing answers`, [obj]);
+      hops.push(h);
+      return failure('timeout', 'NO_ROUTE', h.summary, hops);
+    }
+    if (owner.kind === 'service-network') {
+      const why = mode === 'nftables' ? 'kube-proxy (nftables) drops traffic to unallocated ClusterIPs' : `no kube-proxy (${mode}) rule matches it and the node's default route leads out of the cluster`;
+      const h = hop(`no Service has the cluster IP ${dst.ip}: ${why}`);
+      hops.push(h);
+      return failure('timeout', 'NO_ROUTE', h.summary, hops);
+    }
+    if (owner.kind === 'pod-network') {
+      const block = owner.node ? ` (in podCIDR of node ${owner.node.name})` : ' (in no node\'s podCIDR)';
+      const msg = `no pod has ${dst.ip}${block}: the address resolves to no interface (ARP gets no answer), host unreachable`;
+      hops.push({ stage: 'route', at: `node ${(owner.node ?? at).name}`, summary: msg, objects: owner.node ? [describeObject('Node', undefined, owner.node.name)] : [] });
+      return failure('unreachable', 'NO_ROUTE', msg, hops);
+    }
+    return this.outside(hops, dst.ip, `node ${at.name}`);
+  }
+
+  private outside(hops: Hop[], ip: string, at: string): ConnectOutcome {
+    const msg = `${ip} is outside the cluster (${this.index.describeRanges()}): flatnet simulates nothing beyond the cluster`;
+    hops.push({ stage: 'route', at, summary: msg, objects: [] });
+    return failure('unreachable', 'NO_ROUTE', msg, hops);
+  }
+
+  private choose(node: NodeInfo, sourceIP: string, req: ConnectRequest): ProxyDecision {
+    const protocol = req.protocol.toLowerCase() as ProxyProtocol;
+    return this.proxyModel().forNode(node.name).choose({ sourceIP, protocol, destinationIP: req.to.ip, destinationPort: req.to.port });
+  }
+
+  private source(req: ConnectRequest): Source {
+    const from = req.from;
+    if (from.kind === 'external') return { kind: 'external', ip: from.ip, inNodeNamespace: false, at: 'external' };
+    if (from.kind === 'node') {
+      const node = this.index.node(from.name);
+      if (!node) throw new NotFoundError('nodes', from.name);
+      if (!node.ip) throw new Error(`node ${node.name} has no InternalIP address to connect from`);
+      return { kind: 'node', ip: node.ip, node, inNodeNamespace: true, at: `node ${node.name}` };
+    }
+    const pod = this.index.pod(from.namespace, from.name);
+    if (!pod) throw new NotFoundError('pods', `${from.namespace}/${from.name}`);
+    const name = podName(pod);
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') throw new Error(`${name} has finished (phase ${phase}): its network namespace is gone`);
+    if (!pod.spec?.nodeName) throw new Error(`${name} is not scheduled to a node: it has no network namespace to connect from`);
+    const ip = pod.status?.podIP as string | undefined;
+    if (!ip) throw new Error(`${name} on node ${pod.spec.nodeName} has no IP yet (status.podIP is empty)`);
+    const node = this.index.node(pod.spec.nodeName);
+    if (!node) throw new Error(`${name} runs on node ${pod.spec.nodeName}, which the cluster does not have`);
+    const hostNetwork = pod.spec.hostNetwork === true;
+    return { kind: 'pod', ip: hostNetwork ? (node.ip ?? ip) : ip, node, pod, inNodeNamespace: hostNetwork, at: name };
+  }
+
+  private sourceHop(src: Source, req: ConnectRequest, entry: string | undefined): Hop {
+    const dial = `opens a ${req.protocol} connection to ${req.to.ip}:${req.to.port}`;
+    if (src.kind === 'external') return { stage: 'source', at: 'external', summary: `external client ${src.ip} ${dial}${entry ?? ''}`, objects: [] };
+    if (src.kind === 'node') return { stage: 'source', at: src.at, summary: `node ${src.node!.name} (${src.ip}) ${dial} from its own network namespace`, objects: [describeObject('Node', undefined, src.node!.name)] };
+    const pod = src.pod!;
+    const where = src.inNodeNamespace ? `uses the host network of node ${src.node!.name} (${src.ip}) and` : `(${src.ip}) on node ${src.node!.name}`;
+    return { stage: 'source', at: src.at, summary: `${podName(pod)} ${where} ${dial}`, objects: [podObject(pod)] };
+  }
+
+  private workloads(pod: KubeObject): PodWorkloads {
+    const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+    const signature = workloadSignature(pod);
+    const c = this.cache.get(key);
+    if (c && c.signature === signature) return c.workloads;
+    const workloads = workloadsForPod(pod, { clock: this.opts.clock, ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}) });
+    this.cache.set(key, { signature, workloads });
+    return workloads;
+  }
+
+  private proxyModel(): ProxyModel {
+    this.proxy ??= buildProxyModel(this.objects, this.config);
+    return this.proxy;
+  }
+
+  private policyEngine(): NetPolEngine {
+    this.engine ??= policyEngineFor({ objects: this.objects, config: this.config });
+    return this.engine;
+  }
+
+  private ephemeralPort(): number {
+    const port = this.nextPort;
+    this.nextPort = port >= EPHEMERAL_PORTS.max ? EPHEMERAL_PORTS.min : port + 1;
+    return port;
+  }
+}
+
+/** Whether loadBalancerSourceRanges (when set) leave the source out: the firewall chain's DROP. */
+function outsideSourceRanges(ranges: readonly string[], sourceIP: string): boolean {
+  const ip = parseIPv4(sourceIP);
+  if (ranges.length === 0 || ip === undefined) return false;
+  return !ranges.some((r) => {
+    const c = parseCidr(r, true);
+    return c !== undefined && cidrContains(c, ip);
+  });
+}

@@ -47,6 +47,8 @@ interface Source {
 }
 
 interface CachedWorkloads {
+  /** The pod object the entry was last checked against. */
+  pod: KubeObject;
   signature: string;
   workloads: PodWorkloads;
 }
@@ -309,11 +311,16 @@ export class SimDataPlane implements DataPlane {
 
   private workloads(pod: KubeObject): PodWorkloads {
     const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
-    const signature = workloadSignature(pod);
     const c = this.cache.get(key);
-    if (c && c.signature === signature) return c.workloads;
+    // The same object as last time needs no signature: the store hands out new objects when anything changes.
+    if (c && c.pod === pod) return c.workloads;
+    const signature = workloadSignature(pod);
+    if (c && c.signature === signature) {
+      c.pod = pod;
+      return c.workloads;
+    }
     const workloads = workloadsForPod(pod, { clock: this.opts.clock, ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}) });
-    this.cache.set(key, { signature, workloads });
+    this.cache.set(key, { pod, signature, workloads });
     return workloads;
   }
 

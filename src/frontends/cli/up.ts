@@ -161,7 +161,14 @@ function routeNotes(routes: IngressRoutes): string[] {
  */
 export async function serveIngress(manager: ControllerManager, live: LiveDataPlane, addresses: { http?: ListenAddress; https?: ListenAddress }, io: CliIO, log: (s: string) => void): Promise<ServedIngress> {
   const first = ingressRoutes(manager.store.all());
-  const proxy = new IngressProxy(first, { dataPlane: live.dataPlane, clock: io.clock, onLog: (line) => log(`ingress-nginx: ${line}`) });
+  // The access log goes where ingress-nginx writes it: the controller container's stdout (`kubectl logs`), not up's
+  // terminal — one synchronous line per request there would also cost the proxy a tenth of its throughput.
+  const accessLog = (line: string) => {
+    const c = proxy.routes.controller;
+    if (c.kind !== 'pod') return;
+    live.dataPlane.podWorkloads(c.namespace, c.name)?.logs.append({ time: io.clock.now(), container: 'controller', stream: 'stdout', line });
+  };
+  const proxy: IngressProxy = new IngressProxy(first, { dataPlane: live.dataPlane, clock: io.clock, onLog: accessLog });
   // Started even with both addresses off: LoadBalancer/NodePort listeners hand it the controller's TLS connections.
   const server = await IngressServer.start({ proxy, ...addresses, clock: io.clock, warn: (m) => log(`Ingress: warning: ${m}`), onError: (e) => log(`Ingress: error: ${e.message}`) });
   {

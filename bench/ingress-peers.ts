@@ -18,8 +18,8 @@ export async function freeTcpPort(): Promise<number> {
 }
 
 /**
- * A Node child process with its output collected: in memory, or in `logFile` (for `flatnet up`, which writes an
- * access-log line per proxied request: a file keeps that off the benchmark process and its pipe).
+ * A Node child process with its output collected: in memory, or in `logFile` (for `flatnet up`, whose log a file keeps
+ * off the benchmark process and its pipe).
  */
 export class NodeChild {
   private buffered = '';

@@ -8,6 +8,7 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { ControllerManager } from '../src/controllers/manager.js';
 import { InputError } from '../src/core/errors.js';
+import { ManifestCache } from '../src/core/manifests.js';
 import { readInputs } from '../src/frontends/cli/inputs.js';
 import { ingressRoutes, IngressRoutes } from '../src/ingress/proxy.js';
 import { buildRouteTable, RouteTable } from '../src/ingress/route-table.js';
@@ -52,8 +53,11 @@ export interface ScaleResult {
 
 const clock = { now: () => new Date() };
 
+// One parse cache for the run, as `flatnet up` keeps one: a re-read parses only the documents that changed.
+const parseCache = new ManifestCache();
+
 async function readOrThrow(dir: string) {
-  const read = await readInputs([dir]);
+  const read = await readInputs([dir], undefined, parseCache);
   if (read.problems.length > 0) throw new InputError(read.problems);
   return read;
 }

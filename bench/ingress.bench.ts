@@ -88,7 +88,7 @@ function printScale(s: ScaleResult): void {
   console.log(`  buildRouteTable over the store: ${s.buildMs.map(ms).join(' / ')} ms (first includes JIT warm-up)`);
   const step = (name: string, xs: number[]) => `${name.padEnd(48)} p50 ${ms(med(xs)).padStart(5)} ms, max ${ms(max(xs)).padStart(5)} ms`;
   console.log(`  one route change (1 host to another Service; ${c[0]?.events ?? 0} store event(s)), the steps of flatnet up's re-apply:`);
-  console.log(`    ${step('read + parse every input file (readInputs)', c.map((x) => x.readMs))}`);
+  console.log(`    ${step('read every input file, parse the changed documents (readInputs)', c.map((x) => x.readMs))}`);
   console.log(`    ${step('ControllerManager.apply', c.map((x) => x.applyMs))}`);
   console.log(`    ${step('SQLite save of the events', c.map((x) => x.saveMs))}`);
   console.log(`    ${step('LiveDataPlane: SimDataPlane.update', c.map((x) => x.dataPlaneMs))}`);
@@ -145,7 +145,7 @@ async function httpPart(dir: string): Promise<void> {
       stops.push(() => up.stop('SIGINT'));
       try {
         await up.waitFor(/Ingress: serving/, 60_000);
-        console.log(`  flatnet up: served the Ingress after ${((performance.now() - t0) / 1000).toFixed(1)} s (RSS ${up.rssMB().toFixed(0)} MB); one Node process, emulated http-echo pods in it; it logs an access-log line per request (to a file here) — nginx has access_log off`);
+        console.log(`  flatnet up: served the Ingress after ${((performance.now() - t0) / 1000).toFixed(1)} s (RSS ${up.rssMB().toFixed(0)} MB); one Node process, emulated http-echo pods in it; its access log goes to the controller pod's in-memory log`);
         targets.push({ name: 'flatnet', port });
       } catch (e) {
         console.log(`  FAILED to start the flatnet side: ${(e as Error).message.replace(/\n/g, '\n    ')}`);

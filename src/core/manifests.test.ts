@@ -2,8 +2,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
 import { formatProblem } from './errors.js';
-import { parseManifests } from './manifests.js';
+import { ManifestCache, parseManifests } from './manifests.js';
 
 const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 
@@ -136,5 +137,44 @@ describe('parseManifests', () => {
 
   it('returns nothing for empty input', () => {
     assert.deepEqual(parseManifests('', 'e.yaml'), { docs: [], problems: [] });
+  });
+});
+
+describe('ManifestCache', () => {
+  const doc = (name: string, extra = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: "${name}"${extra}\n`;
+  const file = ['# leading comment', `---\n${doc('a')}`, `--- # a comment on the marker\n${doc('b')}`, `---\n${doc('c')}`].join('\n');
+
+  it('gives what an uncached parse gives, and reuses the documents whose text did not change', () => {
+    const cache = new ManifestCache();
+    const first = parseManifests(file, 'f.yaml', cache);
+    assert.deepEqual(first, parseManifests(file, 'f.yaml'));
+    assert.deepEqual(first.docs.map((d) => [d.object.metadata.name, d.source.doc]), [['a', 1], ['b', 2], ['c', 3]]);
+    const edited = file.replace('k: "b"', 'k: "B"');
+    const second = parseManifests(edited, 'f.yaml', cache);
+    assert.deepEqual(second, parseManifests(edited, 'f.yaml'));
+    assert.equal(second.docs[0].object, first.docs[0].object, 'unchanged document a was parsed again');
+    assert.equal(second.docs[2].object, first.docs[2].object, 'unchanged document c was parsed again');
+    assert.notEqual(second.docs[1].object, first.docs[1].object);
+    assert.equal(second.docs[1].object.data.k, 'B');
+  });
+
+  it('reports a syntax error in a later document at its line in the whole file', () => {
+    const broken = file.replace(`  name: c\n`, `  name: c\n  bad: [unclosed\n`);
+    // Where the yaml library puts the error when it parses the whole stream at once.
+    const whole = parseAllDocuments(broken, { version: '1.1' });
+    const wholeLine = (Array.isArray(whole) ? whole : []).flatMap((d) => d.errors)[0]?.linePos?.[0].line;
+    assert.ok(wholeLine !== undefined);
+    const cached = parseManifests(broken, 'f.yaml', new ManifestCache());
+    assert.equal(cached.problems.length, 1, cached.problems.map(formatProblem).join('\n'));
+    assert.equal(cached.problems[0].source?.doc, 3);
+    assert.equal(cached.problems[0].source?.line, wholeLine, formatProblem(cached.problems[0]));
+  });
+
+  it('splits only at document markers, not at "---" inside a block scalar or a longer token', () => {
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\ndata:\n  script: |\n    ---\n    echo hi\n  other: "----"\n`;
+    const { docs, problems } = parseManifests(text, 's.yaml', new ManifestCache());
+    assert.deepEqual(problems, []);
+    assert.equal(docs.length, 1);
+    assert.equal(docs[0].object.data.script, '---\necho hi\n');
   });
 });

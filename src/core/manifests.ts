@@ -63,36 +63,107 @@ function typeName(v: unknown): string {
  * parseManifests('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n', 'ns.yaml')
  * // → { docs: [{ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }, source: { file: 'ns.yaml', doc: 1 } }], problems: [] }
  */
-export function parseManifests(text: string, file: string): { docs: ManifestDoc[]; problems: Problem[] } {
+export function parseManifests(text: string, file: string, cache?: ManifestCache): { docs: ManifestDoc[]; problems: Problem[] } {
   const docs: ManifestDoc[] = [];
   const problems: Problem[] = [];
-  const stream = parseAllDocuments(text.startsWith('\uFEFF') ? text.slice(1) : text, PARSE_OPTIONS);
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  let doc = 0;
+  let lineOffset = 0;
+  for (const chunk of splitDocuments(body)) {
+    for (const parsed of cache ? cache.chunk(file, chunk) : parseChunk(chunk)) {
+      const source: SourceRef = { file, doc: ++doc };
+      if (parsed.kind === 'syntax') {
+        problems.push({ source: { ...source, ...(parsed.line !== undefined ? { line: parsed.line + lineOffset } : {}) }, error: { message: parsed.message } });
+        continue;
+      }
+      if (parsed.kind === 'error') {
+        problems.push({ source, error: { message: parsed.message } });
+        continue;
+      }
+      const value = parsed.value;
+      if (value === null || value === undefined) continue;
+      if (!isObject(value)) {
+        problems.push({ source, error: { message: `a document must be a Kubernetes object (a mapping with apiVersion, kind and metadata), not ${typeName(value)}` } });
+        continue;
+      }
+      collect(value, '', source, undefined, docs, problems);
+    }
+    lineOffset += countLines(chunk);
+  }
+  cache?.sweep(file);
+  return { docs, problems };
+}
+
+/** One document of a chunk: its JSON value, or why it has none (a syntax error's line is relative to the chunk). */
+type ParsedDocument = { kind: 'value'; value: unknown } | { kind: 'syntax'; line?: number; message: string } | { kind: 'error'; message: string };
+
+function parseChunk(chunk: string): ParsedDocument[] {
+  const stream = parseAllDocuments(chunk, PARSE_OPTIONS);
   const all = Array.isArray(stream) ? stream : [];
-  all.forEach((doc, i) => {
-    const source: SourceRef = { file, doc: i + 1 };
+  return all.map((doc): ParsedDocument => {
     // Only the first error: later ones in the same document are usually consequences of it.
     const err = doc.errors[0];
     if (err) {
       const pos = err.linePos?.[0];
       const message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      problems.push({ source: { ...source, ...(pos ? { line: pos.line } : {}) }, error: { message: `YAML syntax error${pos ? ` (column ${pos.col})` : ''}: ${message}` } });
-      return;
+      return { kind: 'syntax', ...(pos ? { line: pos.line } : {}), message: `YAML syntax error${pos ? ` (column ${pos.col})` : ''}: ${message}` };
     }
-    let value: unknown;
     try {
-      value = toJson(doc.toJS({ maxAliasCount: 100 }));
+      return { kind: 'value', value: toJson(doc.toJS({ maxAliasCount: 100 })) };
     } catch (e) {
-      problems.push({ source, error: { message: `YAML error: ${(e as Error).message}` } });
-      return;
+      return { kind: 'error', message: `YAML error: ${(e as Error).message}` };
     }
-    if (value === null || value === undefined) return;
-    if (!isObject(value)) {
-      problems.push({ source, error: { message: `a document must be a Kubernetes object (a mapping with apiVersion, kind and metadata), not ${typeName(value)}` } });
-      return;
-    }
-    collect(value, '', source, undefined, docs, problems);
   });
-  return { docs, problems };
+}
+
+/**
+ * Cuts a stream at its document markers: every line that starts with `---` followed by a space, a tab or the end of
+ * the line begins a document (YAML 1.2 §9.1.3; inside a document such a line cannot occur, since block scalars are
+ * indented and flow scalars may not contain it). Each piece parses on its own to the same documents.
+ */
+function splitDocuments(text: string): string[] {
+  const out: string[] = [];
+  const marker = /^---(?=[ \t\r\n]|$)/gm;
+  let last = 0;
+  for (let m = marker.exec(text); m; m = marker.exec(text)) {
+    if (m.index > last) out.push(text.slice(last, m.index));
+    last = m.index;
+  }
+  out.push(text.slice(last));
+  return out;
+}
+
+function countLines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * Parsed documents of earlier parses, by file and document text. `flatnet up` re-reads every input on any change;
+ * with a cache only the documents whose text changed are parsed again (YAML parsing is most of a re-apply). The
+ * values handed out are shared between parses: callers must not mutate them (applyDefaults copies).
+ */
+export class ManifestCache {
+  private readonly files = new Map<string, { chunks: Map<string, ParsedDocument[]>; seen: Set<string> }>();
+
+  /** The documents of one piece of a file, parsed now or earlier. */
+  chunk(file: string, text: string): ParsedDocument[] {
+    let f = this.files.get(file);
+    if (!f) this.files.set(file, (f = { chunks: new Map(), seen: new Set() }));
+    f.seen.add(text);
+    let parsed = f.chunks.get(text);
+    if (!parsed) f.chunks.set(text, (parsed = parseChunk(text)));
+    return parsed;
+  }
+
+  /** Forgets the pieces of `file` the last parse did not use. */
+  sweep(file: string): void {
+    const f = this.files.get(file);
+    if (!f) return;
+    for (const k of f.chunks.keys()) if (!f.seen.has(k)) f.chunks.delete(k);
+    f.seen.clear();
+  }
 }
 
 /** A List's own kind and its items' default kind: `ServiceList` → `Service`; plain `List` has none. */

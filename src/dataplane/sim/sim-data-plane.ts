@@ -22,7 +22,7 @@ import { deliverToNode, deliverToPod, type Delivery, type DeliveryContext } from
 import { entryNodeFor } from './entry-node.js';
 import { checkPolicy, policyApplies } from './policy-check.js';
 import { ServiceBalancer } from './service-balancer.js';
-import { describeServicePort, hostPortHop, masqueradeWhy, natHop, refusalHop, serviceHop, serviceObject } from './service-hops.js';
+import { describeServicePort, hostPortHop, masqueradeWhy, natHop, refusalHop, serviceHop, serviceObject, serviceStep } from './service-hops.js';
 import { workloadsForPod, type PodWorkloads } from './workloads/pod-workloads.js';
 
 export interface SimDataPlaneOptions {
@@ -31,6 +31,8 @@ export interface SimDataPlaneOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Replaces what answers HTTP on a pod's port (the built-in ingress-nginx controller pod's 80/443 will be served by the Ingress proxy). Return undefined to keep the emulated workload. */
   httpOverride?: (pod: KubeObject, port: number, protocol: Protocol) => ((req: HttpRequest, conn: ConnectionInfo) => Promise<HttpResponse>) | undefined;
+  /** Where kube-proxy picks endpoints at random (iptables, nftables), draw from a generator with this seed; default: round-robin. */
+  seed?: number;
 }
 
 /** Where a connection starts, resolved against the cluster. */
@@ -93,7 +95,7 @@ export class SimDataPlane implements DataPlane {
     private readonly opts: SimDataPlaneOptions,
   ) {
     if (typeof opts?.clock?.now !== 'function') throw new TypeError('SimDataPlane: options.clock must be a Clock');
-    this.balancer = new ServiceBalancer(opts.clock);
+    this.balancer = new ServiceBalancer(opts.clock, opts.seed);
     this.delivery = { workloads: (pod) => this.workloads(pod), ...(opts.httpOverride ? { httpOverride: opts.httpOverride } : {}) };
     this.update(objects, config);
   }
@@ -153,6 +155,7 @@ export class SimDataPlane implements DataPlane {
     if (decision.verdict === 'reject' || decision.verdict === 'drop') {
       const denied = decision.verdict === 'drop' && decision.entry === 'loadBalancerIP' && outsideSourceRanges(decision.servicePort.loadBalancerSourceRanges, sourceIP);
       const hop = refusalHop(at, this.config.proxyMode, decision, to, denied);
+      hop.service = serviceStep(at, this.config.proxyMode, decision, sourceIP, to);
       hops.push(hop);
       return failure(decision.verdict === 'reject' ? 'refused' : 'timeout', denied ? 'SOURCE_RANGE_DENIED' : 'NO_ENDPOINTS', hop.summary, hops);
     }
@@ -161,13 +164,22 @@ export class SimDataPlane implements DataPlane {
     let snat = false;
     let via = '';
     if (decision.verdict === 'dnat' && decision.candidates.length === 0) {
-      const hop: Hop = { stage: 'service', at: `node ${at.name}`, summary: `kube-proxy (${this.config.proxyMode}) on node ${at.name} matches ${describeServicePort(decision.servicePort)} but has no endpoint to send to (${decision.reason})`, objects: [serviceObject(decision.servicePort)] };
+      const hop: Hop = {
+        stage: 'service',
+        at: `node ${at.name}`,
+        summary: `kube-proxy (${this.config.proxyMode}) on node ${at.name} matches ${describeServicePort(decision.servicePort)} but has no endpoint to send to (${decision.reason})`,
+        objects: [serviceObject(decision.servicePort)],
+        service: serviceStep(at, this.config.proxyMode, decision, sourceIP, to),
+      };
       hops.push(hop);
       return failure('timeout', 'NO_ENDPOINTS', hop.summary, hops);
     }
     if (decision.verdict === 'dnat') {
-      const pick = this.balancer.pick(at.name, decision.servicePort, decision.candidates, sourceIP, decision.affinityTimeoutSeconds);
-      hops.push(serviceHop(at, this.config.proxyMode, decision, pick, to, (ip) => this.index.podOfIP(ip)));
+      // IPVS's rr scheduler takes real servers in turn; iptables' statistic and nftables' numgen draw at random.
+      const pick = this.balancer.pick(at.name, decision.servicePort, decision.candidates, sourceIP, decision.affinityTimeoutSeconds, this.config.proxyMode !== 'ipvs');
+      const hop = serviceHop(at, this.config.proxyMode, decision, pick, to, (ip) => this.index.podOfIP(ip));
+      hop.service = serviceStep(at, this.config.proxyMode, decision, sourceIP, to, pick.candidate.endpoint);
+      hops.push(hop);
       dst = { ip: pick.candidate.endpoint.ip, port: pick.candidate.endpoint.port };
       if (pick.candidate.masquerade && at.ip) [srcIP, snat] = [at.ip, true];
       const why = masqueradeWhy(decision, sourceIP, dst.ip);

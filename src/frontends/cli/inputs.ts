@@ -4,7 +4,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Problem } from '../../core/errors.js';
-import { ManifestDoc, parseManifests } from '../../core/manifests.js';
+import { ManifestCache, ManifestDoc, parseManifests } from '../../core/manifests.js';
 
 /** File extensions read from directories, as kubectl's resource builder recognizes them. */
 export const MANIFEST_EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
@@ -63,13 +63,13 @@ async function walk(dir: string, visited: Set<string>, out: string[], problems: 
  * @example
  * const { docs, problems, files } = await readInputs(['manifests/', 'extra.yaml']);
  */
-export async function readInputs(paths: string[], readStdin: () => Promise<string> = readProcessStdin): Promise<ReadInputsResult> {
+export async function readInputs(paths: string[], readStdin: () => Promise<string> = readProcessStdin, cache?: ManifestCache): Promise<ReadInputsResult> {
   const result: ReadInputsResult = { docs: [], problems: [], files: [] };
   const readFiles = new Set<string>();
   const visitedDirs = new Set<string>();
   let stdinRead = false;
   const parse = (text: string, name: string) => {
-    const { docs, problems } = parseManifests(text, name);
+    const { docs, problems } = parseManifests(text, name, cache);
     result.docs.push(...docs);
     result.problems.push(...problems);
   };

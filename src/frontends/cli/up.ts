@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { ControllerManager } from '../../controllers/manager.js';
 import { INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_SELECTOR } from '../../controllers/system-objects.js';
 import { InputError, formatProblem } from '../../core/errors.js';
+import { ManifestCache } from '../../core/manifests.js';
 import { buildClusterDns } from '../../dns/cluster-dns.js';
 import { DnsListenError, DnsServer } from '../../dns/server.js';
 import type { StoreEvent } from '../../core/store.js';
@@ -275,8 +276,9 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
     const saved = state.load();
     const manager = new ControllerManager(io.clock, saved);
     let files: string[] = [];
+    const parseCache = new ManifestCache();
     const applyInputs = async (first: boolean): Promise<boolean> => {
-      const read = await readInputs(opts.filename, io.readStdin);
+      const read = await readInputs(opts.filename, io.readStdin, parseCache);
       files = read.files;
       try {
         if (read.problems.length > 0) throw new InputError(read.problems);

@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { applyDefaults, completePodFromTemplate } from '../core/defaults.js';
 import { describeObject, InputError, SourceRef } from '../core/errors.js';
 import { uidFor } from '../core/hash.js';
-import { canonicalJson, deepClone, keyOf, mergeObjects, objectKey } from '../core/objects.js';
+import { deepClone, jsonEqual, keyOf, mergeObjects, objectKey } from '../core/objects.js';
 import { RESOURCE_TYPES, resourceTypeOfKind } from '../core/resources.js';
 import type { KubeObject } from '../core/types.js';
 import { newContext, ReconcileContext } from './context.js';
@@ -53,7 +53,7 @@ function ensureMeta(ctx: ReconcileContext, o: KubeObject): KubeObject {
   o.metadata.creationTimestamp ??= prev?.metadata.creationTimestamp ?? ctx.now;
   if (GENERATION_KINDS.has(o.kind) && o.metadata.generation === undefined) {
     const prevGen = prev?.metadata.generation ?? 0;
-    o.metadata.generation = prev && canonicalJson(prev.spec) === canonicalJson(o.spec) ? prevGen || 1 : prevGen + 1;
+    o.metadata.generation = prev && jsonEqual(prev.spec, o.spec) ? prevGen || 1 : prevGen + 1;
   }
   return o;
 }

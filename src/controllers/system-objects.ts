@@ -292,6 +292,9 @@ export function systemObjects(config: ClusterConfig): KubeObject[] {
   const cni = cniProfile(config.cni.name)!;
   if (!SYSTEM_NAMESPACES.includes(cni.agent.namespace)) out.push(namespace(cni.agent.namespace));
   out.push(daemonSet(cni.agent.name, cni.agent.namespace, cni.agent.labels, { name: cni.agent.name.replace(/-ds$/, ''), image: cni.agent.image }));
+  // kubernetes-sigs/kube-network-policies' install manifest: a host-network DaemonSet in kube-system.
+  if (config.cni.networkPolicy === 'kube-network-policies')
+    out.push(daemonSet('kube-network-policies', 'kube-system', { app: 'kube-network-policies', 'k8s-app': 'kube-network-policies' }, { name: 'kube-network-policies', image: 'registry.k8s.io/networking/kube-network-policies:v0.7.0', args: ['/bin/netpol', '--hostname-override=$(MY_NODE_NAME)', '--v=2'] }));
   const controlPlane = config.nodes.find((n) => n.controlPlane);
   if (controlPlane) {
     const v = KUBERNETES_VERSION;

@@ -31,7 +31,11 @@ export interface ClusterConfig {
   dnsServiceIP: number;
   nodePortRange: { min: number; max: number };
   loadBalancerPool: Cidr;
-  cni: { name: string; mode: string };
+  /**
+   * The CNI profile and mode; `networkPolicy` names a policy engine installed beside the CNI: `kube-network-policies`
+   * (kubernetes-sigs/kube-network-policies) enforces NetworkPolicy over any CNI, flannel included.
+   */
+  cni: { name: string; mode: string; networkPolicy?: NetworkPolicyEngineName };
   proxyMode: ProxyMode;
   /** The cluster DNS (CoreDNS) settings: spec.dns with its defaults. */
   dns: DnsConfig;
@@ -192,7 +196,11 @@ function parsePortRange(v: unknown): { min: number; max: number } | undefined {
   return min >= 1 && min <= max && max <= 65535 ? { min, max } : undefined;
 }
 
-function resolveCni(v: any, errors: FieldError[]): { name: string; mode: string } | undefined {
+/** Policy engines that can run beside a CNI (spec.cni.networkPolicy). */
+export const NETWORK_POLICY_ENGINES = ['kube-network-policies'] as const;
+export type NetworkPolicyEngineName = (typeof NETWORK_POLICY_ENGINES)[number];
+
+function resolveCni(v: any, errors: FieldError[]): ClusterConfig['cni'] | undefined {
   if (typeof v !== 'object' || v === null) {
     errors.push(typeInvalid('spec.cni', v, 'object'));
     return undefined;
@@ -207,7 +215,12 @@ function resolveCni(v: any, errors: FieldError[]): { name: string; mode: string 
     errors.push(notSupported('spec.cni.mode', mode, profile.modes.map((m) => m.name)));
     return undefined;
   }
-  return { name: profile.name, mode };
+  const np = v.networkPolicy;
+  if (np !== undefined && !NETWORK_POLICY_ENGINES.includes(np)) {
+    errors.push(notSupported('spec.cni.networkPolicy', np, [...NETWORK_POLICY_ENGINES]));
+    return undefined;
+  }
+  return { name: profile.name, mode, ...(np ? { networkPolicy: np } : {}) };
 }
 
 const DNS_FIELDS = ['ttl', 'podRecords', 'externalNames', 'upstream'];

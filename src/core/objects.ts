@@ -22,12 +22,66 @@ export function deepClone<T>(v: T): T {
 
 /** JSON with object keys sorted at every level: equal values give equal strings (for hashing and comparison). */
 export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(v as object)
-    .filter((k) => (v as any)[k] !== undefined)
+  const out: string[] = [];
+  writeCanonical(v, out);
+  return out.join('');
+}
+
+function writeCanonical(v: unknown, out: string[]): void {
+  if (v === null || typeof v !== 'object') {
+    out.push(JSON.stringify(v) ?? 'null');
+    return;
+  }
+  if (Array.isArray(v)) {
+    out.push('[');
+    v.forEach((x, i) => {
+      if (i > 0) out.push(',');
+      writeCanonical(x, out);
+    });
+    out.push(']');
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
     .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as any)[k])}`).join(',')}}`;
+  out.push('{');
+  keys.forEach((k, i) => {
+    out.push(i > 0 ? ',' : '', JSON.stringify(k), ':');
+    writeCanonical(o[k], out);
+  });
+  out.push('}');
+}
+
+/**
+ * Whether two JSON values are equal as canonicalJson would say (key order and undefined-valued keys ignored),
+ * without building strings: it stops at the first difference.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return canonicalScalar(a) === canonicalScalar(b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], bb[i])) return false;
+    return true;
+  }
+  const oa = a as Record<string, unknown>;
+  const ob = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in oa) {
+    if (oa[k] === undefined) continue;
+    na++;
+    if (ob[k] === undefined || !jsonEqual(oa[k], ob[k])) return false;
+  }
+  let nb = 0;
+  for (const k in ob) if (ob[k] !== undefined) nb++;
+  return na === nb;
+}
+
+function canonicalScalar(v: unknown): string {
+  return typeof v === 'object' && v !== null ? '\u0000object' : (JSON.stringify(v) ?? 'null');
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

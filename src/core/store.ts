@@ -1,7 +1,7 @@
 // The object store: every object of the cluster by key, a resourceVersion that counts writes, and watch events.
 // Pure and in memory; persistence lives in src/storage/ and replays what this store emits.
 
-import { canonicalJson, keyOf, objectKey } from './objects.js';
+import { jsonEqual, keyOf, objectKey } from './objects.js';
 import type { KubeObject } from './types.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -13,14 +13,15 @@ export interface StoreEvent {
 
 export type StoreListener = (events: StoreEvent[]) => void;
 
-function withoutResourceVersion(o: KubeObject): string {
-  const { resourceVersion: _rv, ...meta } = o.metadata;
-  return canonicalJson({ ...o, metadata: meta });
+/** Whether two versions of an object are the same apart from metadata.resourceVersion (compared as JSON). */
+function sameApartFromResourceVersion(a: KubeObject, b: KubeObject): boolean {
+  const { resourceVersion: _ra, ...ma } = a.metadata;
+  const { resourceVersion: _rb, ...mb } = b.metadata;
+  return jsonEqual({ ...a, metadata: ma }, { ...b, metadata: mb });
 }
 
 export class ObjectStore {
   private readonly objects = new Map<string, KubeObject>();
-  private readonly fingerprints = new Map<string, string>();
   private rv: number;
   private readonly listeners = new Set<StoreListener>();
 
@@ -29,7 +30,6 @@ export class ObjectStore {
     this.rv = resourceVersion;
     for (const o of objects) {
       this.objects.set(keyOf(o), o);
-      this.fingerprints.set(keyOf(o), withoutResourceVersion(o));
     }
   }
 
@@ -71,18 +71,15 @@ export class ObjectStore {
     for (const o of objects) {
       const key = keyOf(o);
       seen.add(key);
-      const fp = withoutResourceVersion(o);
       const old = this.objects.get(key);
-      if (old && this.fingerprints.get(key) === fp) continue;
+      if (old && sameApartFromResourceVersion(old, o)) continue;
       o.metadata.resourceVersion = String(++this.rv);
       this.objects.set(key, o);
-      this.fingerprints.set(key, fp);
       events.push({ type: old ? 'MODIFIED' : 'ADDED', object: o });
     }
     for (const [key, o] of this.objects) {
       if (seen.has(key)) continue;
       this.objects.delete(key);
-      this.fingerprints.delete(key);
       this.rv++;
       events.push({ type: 'DELETED', object: { ...o, metadata: { ...o.metadata, resourceVersion: String(this.rv) } } });
     }

@@ -78,6 +78,15 @@ for (const c of settingsCases)
     assert.deepEqual(policySettingsFor(config!), { cni: c.cni, ...c.want });
   });
 
+test('settings: kube-network-policies beside flannel enforces policy; an unknown engine is an error naming the field', () => {
+  const cfg = (networkPolicy: string) => resolveClusterConfig({ apiVersion: 'flatnet/v1alpha1', kind: 'ClusterConfig', metadata: { name: 't' }, spec: { cni: { name: 'flannel', networkPolicy } } });
+  const { config } = cfg('kube-network-policies');
+  assert.deepEqual(policySettingsFor(config!), { cni: 'flannel+kube-network-policies', enforced: true, ipBlockMatchesPods: true, hostNetworkIsNodeTraffic: true });
+  const bad = cfg('calico-felix');
+  assert.equal(bad.config, undefined);
+  assert.match(JSON.stringify(bad), /spec\.cni\.networkPolicy.*calico-felix.*kube-network-policies/);
+});
+
 test('lint names the policies flannel ignores and the ones that cannot work as written', () => {
   const objects = [
     ...e2eWorld(),

@@ -22,13 +22,18 @@ const IPBLOCK_MATCHES_PODS: Record<string, boolean> = {
   flannel: true,
 };
 
-/** The settings a cluster's CNI implies. Unknown profiles follow upstream e2e (ipBlock matches pod IPs). */
+/**
+ * The settings a cluster's CNI implies. Unknown profiles follow upstream e2e (ipBlock matches pod IPs). A policy
+ * engine beside the CNI (spec.cni.networkPolicy) decides instead: kube-network-policies matches ipBlocks on packet
+ * addresses, pod IPs included, as upstream e2e expects.
+ */
 export function policySettingsFor(config: Pick<ClusterConfig, 'cni'>): PolicySettings {
   const name = config.cni.name;
+  const engine = config.cni.networkPolicy;
   return {
-    cni: name,
-    enforced: cniProfile(name)?.enforcesNetworkPolicy ?? true,
-    ipBlockMatchesPods: IPBLOCK_MATCHES_PODS[name] ?? true,
+    cni: engine ? `${name}+${engine}` : name,
+    enforced: engine ? true : (cniProfile(name)?.enforcesNetworkPolicy ?? true),
+    ipBlockMatchesPods: engine ? true : (IPBLOCK_MATCHES_PODS[name] ?? true),
     // The docs' option 2, "the most common implementation": hostNetwork pods are node traffic (§9).
     hostNetworkIsNodeTraffic: true,
   };

@@ -286,7 +286,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
         state.save(events, manager.store.resourceVersion);
         for (const w of cluster.warnings) log(`warning: ${w}`);
         if (first) {
-          io.stdout(`flatnet: cluster "${cluster.config.name}" is up: ${cluster.config.nodes.length} nodes, CNI ${cluster.config.cni.name} (${cluster.config.cni.mode}), kube-proxy ${cluster.config.proxyMode}; state in ${resolve(opts.state)}${saved.objects.length ? ' (restored)' : ''}\n\n`);
+          io.stdout(`flatnet: cluster "${cluster.config.name}" is up: ${cluster.config.nodes.length} nodes, CNI ${cluster.config.cni.name} (${cluster.config.cni.mode})${cluster.config.cni.networkPolicy ? ` with ${cluster.config.cni.networkPolicy}` : ''}, kube-proxy ${cluster.config.proxyMode}; state in ${resolve(opts.state)}${saved.objects.length ? ' (restored)' : ''}\n\n`);
           io.stdout(summary(manager.store.all()) + '\n');
         } else {
           dns?.refresh(); // the cluster config (spec.dns) may have changed without any object changing

@@ -70,6 +70,7 @@ export class RouteTable {
   private readonly services = new Map<string, KubeObject>();
   private readonly slices = new Map<string, KubeObject[]>();
   private readonly secrets = new Map<string, KubeObject>();
+  private readonly endpointsMemo = new Map<string, BackendEndpoints>();
 
   constructor(objects: KubeObject[], opts: RouteTableOptions) {
     if (!opts || typeof opts.controller !== 'string' || opts.controller === '')
@@ -142,7 +143,11 @@ export class RouteTable {
   /** The ready endpoints behind a match (Service → EndpointSlices), or the reason for a 503. */
   backendEndpoints(match: BackendMatch): BackendEndpoints {
     const key = `${match.service.namespace}/${match.service.name}`;
-    return backendEndpoints(this.services.get(key), this.slices.get(key) ?? [], match);
+    // The table is immutable (a change builds a new one), so each Service port's endpoints are worked out once.
+    const memo = `${key}/${'name' in match.port ? `name:${match.port.name}` : match.port.number}`;
+    let out = this.endpointsMemo.get(memo);
+    if (!out) this.endpointsMemo.set(memo, (out = backendEndpoints(this.services.get(key), this.slices.get(key) ?? [], match)));
+    return out;
   }
 
   /** Each served server with its TLS settings, for certificate selection. */

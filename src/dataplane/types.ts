@@ -90,6 +90,86 @@ export interface Hop {
   summary: string;
   /** The objects responsible for this step, as `Kind namespace/name` (`Service default/my-api`, `NetworkPolicy prod/deny-all`). */
   objects: string[];
+  // Optional structured details (trace and the flow log read them; the summary stays the sentence users read).
+  /** `service` hops: what kube-proxy matched and what it did. */
+  service?: ServiceStep;
+  /** `nat` hops: the rewrite, which conntrack undoes on the reply. */
+  nat?: NatStep;
+  /** `route` hops across nodes under an encapsulating CNI mode: the outer header. */
+  encap?: EncapStep;
+  /** `policy` hops: each direction's verdict with the policies and the rules that allowed. */
+  policy?: PolicyStep;
+  /** Names of the rules the step went through, in order, in the proxy mode's own words (filled in by trace). */
+  rules?: string[];
+}
+
+/** What kube-proxy on a node did with a new connection to a Service address. */
+export interface ServiceStep {
+  node: string;
+  proxyMode: string;
+  namespace: string;
+  name: string;
+  /** The Service port's name; '' when unnamed. */
+  portName: string;
+  /** `ns/name:portName` (or `ns/name`), kube-proxy's servicePortName. */
+  servicePortName: string;
+  port: number;
+  protocol: Protocol;
+  /** How the packet met the Service. */
+  entry: 'clusterIP' | 'nodePort' | 'loadBalancerIP' | 'externalIP';
+  /** The packet as the node's rules match it: its source address and its destination before DNAT. */
+  source: string;
+  destination: Endpoint;
+  verdict: 'dnat' | 'reject' | 'drop';
+  /** Every endpoint (`ip:port`) the rules could send this connection to. */
+  candidates: string[];
+  /** The one taken (dnat only). */
+  endpoint?: string;
+}
+
+/** One NAT step: the packet's addresses before and after (ports 0 where the step leaves a source port alone). */
+export interface NatStep {
+  /** `service` for kube-proxy's DNAT (and masquerade), `hostPort` for the portmap plugin's. */
+  kind: 'service' | 'hostPort';
+  before: { source: string; destination: Endpoint };
+  after: { source: string; destination: Endpoint };
+  /** Whether the source was rewritten (masquerade / SNAT). */
+  snat: boolean;
+}
+
+/** The outer header an encapsulating CNI mode adds between two nodes. */
+export interface EncapStep {
+  type: 'vxlan' | 'ipip';
+  /** The tunnel device: flannel.1, vxlan.calico, cilium_vxlan, tunl0. */
+  device: string;
+  outerSource: string;
+  outerDestination: string;
+  /** VXLAN: the VNI when it is fixed for the device (flannel 1, Calico 4096); Cilium carries the source identity. */
+  vni?: number;
+  /** VXLAN: the UDP destination port. */
+  udpPort?: number;
+  /** Bytes the outer headers add to every packet. */
+  overhead: number;
+  /** The pod interface MTU the CNI sets so that encapsulated packets fit the node network's 1500. */
+  mtu: number;
+}
+
+/** One direction of the NetworkPolicy step. */
+export interface PolicyDirectionStep {
+  /** Whether NetworkPolicy isolates the pod in this direction (false: no policy selects it, or not a pod). */
+  isolated: boolean;
+  allowed: boolean;
+  /** The isolating policies, `namespace/name`. */
+  policies: string[];
+  /** The rules that allowed, `namespace/name ingress[0]` (with `from[i]`/`to[i]` and `ports[j]` when they matched one). */
+  allowedBy: string[];
+}
+
+export interface PolicyStep {
+  /** Whether the CNI enforces NetworkPolicy at all (flannel does not). */
+  enforced: boolean;
+  egress: PolicyDirectionStep;
+  ingress: PolicyDirectionStep;
 }
 
 /** Why a connection did not get through, in Hubble's drop-reason vocabulary where it has a word for it. */

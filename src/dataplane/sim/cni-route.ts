@@ -6,15 +6,15 @@ import { cniProfile, type CniMode } from '../../core/cni-profiles.js';
 import { describeObject } from '../../core/errors.js';
 import { formatCidr, formatIPv4 } from '../../core/ip.js';
 import type { KubeObject } from '../../core/types.js';
-import type { Hop } from '../types.js';
+import type { EncapStep, Hop } from '../types.js';
 import { podName, type NodeInfo } from './cluster-index.js';
 
 /** The VXLAN device, VNI and UDP port each CNI uses by default, from its own documentation. */
-const VXLAN: Record<string, { device: string; vni: string; port: number }> = {
+const VXLAN: Record<string, { device: string; vni: string; vniNumber?: number; port: number }> = {
   // flannel Documentation/backends.md: VNI "defaults to 1", Port "defaults to kernel default, currently 8472".
-  flannel: { device: 'flannel.1', vni: 'VNI 1', port: 8472 },
+  flannel: { device: 'flannel.1', vni: 'VNI 1', vniNumber: 1, port: 8472 },
   // Calico FelixConfiguration: vxlanVNI default 4096, vxlanPort default 4789.
-  calico: { device: 'vxlan.calico', vni: 'VNI 4096', port: 4789 },
+  calico: { device: 'vxlan.calico', vni: 'VNI 4096', vniNumber: 4096, port: 4789 },
   // Cilium tunnel-protocol vxlan: UDP 8472; the VNI carries the source endpoint's security identity.
   cilium: { device: 'cilium_vxlan', vni: "the source's security identity as VNI", port: 8472 },
   // Weave Net fast datapath: the kernel's Open vSwitch datapath sends VXLAN on UDP 6784.
@@ -88,6 +88,18 @@ function acrossNodes(config: Pick<ClusterConfig, 'cni'>, from: NodeInfo, to: Nod
   }
 }
 
+/** The outer header of a node-to-node leg toward a pod, when the CNI mode encapsulates. */
+function encapOf(config: Pick<ClusterConfig, 'cni'>, from: NodeInfo, to: NodeInfo): EncapStep | undefined {
+  const mode = modeOf(config);
+  const ends = { outerSource: from.ip ?? '?', outerDestination: to.ip ?? '?', mtu: mode.mtu };
+  if (mode.encapsulation === 'vxlan') {
+    const v = VXLAN[config.cni.name] ?? { device: 'the VXLAN device', vni: 'its VNI', port: 4789 };
+    return { type: 'vxlan', device: v.device, ...ends, ...(v.vniNumber !== undefined ? { vni: v.vniNumber } : {}), udpPort: v.port, overhead: OVERHEAD.vxlan };
+  }
+  if (mode.encapsulation === 'ipip') return { type: 'ipip', device: 'tunl0', ...ends, overhead: OVERHEAD.ipip };
+  return undefined;
+}
+
 /** Where a leg starts: the node the packet is on, and the pod whose veth it leaves (first leg of a pod's packet). */
 export interface LegStart {
   node: NodeInfo;
@@ -107,14 +119,16 @@ export function routeHop(config: Pick<ClusterConfig, 'cni'>, from: LegStart, to:
   const leave = from.pod ? `out of ${podName(from.pod)}'s eth0 and veth into node ${from.node.name}, then ` : '';
   const objects = [...new Set([from.node.name, to.node.name])].map((n) => describeObject('Node', undefined, n));
   let summary: string;
+  let encap: EncapStep | undefined;
   if (from.node.name === to.node.name) {
     summary = to.pod
       ? `${to.ip} is on the same node ${from.node.name}: ${leave}${intoPod(cni, to.node, to.pod)}`
       : `${to.ip} is an address of node ${to.node.name} itself: ${leave}delivered to the node's own network namespace`;
   } else if (to.pod) {
     summary = `${leave}${nodeLabel(from.node)} → ${nodeLabel(to.node)}: ${acrossNodes(config, from.node, to.node, to.ip)}; then ${intoPod(cni, to.node, to.pod)}`;
+    encap = encapOf(config, from.node, to.node);
   } else {
     summary = `${leave}${nodeLabel(from.node)} → ${nodeLabel(to.node)} over the node network, no encapsulation (${to.ip} is a node address, not a pod)`;
   }
-  return { stage: 'route', at: `node ${from.node.name}`, summary, objects };
+  return { stage: 'route', at: `node ${from.node.name}`, summary, objects, ...(encap ? { encap } : {}) };
 }

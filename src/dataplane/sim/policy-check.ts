@@ -4,8 +4,8 @@
 import { describeObject } from '../../core/errors.js';
 import type { KubeObject } from '../../core/types.js';
 import type { NetPolEngine } from '../../netpol/engine.js';
-import type { DirectionVerdict, Endpoint as PolicyEndpoint } from '../../netpol/types.js';
-import type { Hop, Protocol } from '../types.js';
+import type { DirectionVerdict, Endpoint as PolicyEndpoint, RuleRef } from '../../netpol/types.js';
+import type { Hop, PolicyDirectionStep, Protocol } from '../types.js';
 
 export interface PolicyQuery {
   /** The source pod when it is one (hostNetwork pods included: the engine treats them as node traffic). */
@@ -34,6 +34,17 @@ function policies(d: DirectionVerdict): string[] {
   return d.isolatingPolicies.map((k) => describeObject('NetworkPolicy', k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)));
 }
 
+/** A rule as the NetworkPolicy spec paths name it: `prod/allow-web ingress[0] from[1] ports[0]`. */
+export function formatRuleRef(r: RuleRef): string {
+  const dir = r.direction === 'Ingress' ? 'ingress' : 'egress';
+  const peers = r.direction === 'Ingress' ? 'from' : 'to';
+  return `${r.policy} ${dir}[${r.rule}]${r.peer !== undefined ? ` ${peers}[${r.peer}]` : ''}${r.port !== undefined ? ` ports[${r.port}]` : ''}`;
+}
+
+function directionStep(d: DirectionVerdict): PolicyDirectionStep {
+  return { isolated: d.subject && d.isolatingPolicies.length > 0, allowed: d.allowed, policies: [...d.isolatingPolicies], allowedBy: d.allowedBy.map(formatRuleRef) };
+}
+
 /** Whether the policy step applies at all: a pod that policies can select is at one end. */
 export function policyApplies(q: Pick<PolicyQuery, 'sourcePod' | 'destinationPod'>): boolean {
   return q.destinationPod !== undefined || (q.sourcePod !== undefined && q.sourcePod.spec?.hostNetwork !== true);
@@ -54,7 +65,7 @@ export function checkPolicy(engine: NetPolEngine, q: PolicyQuery): PolicyResult 
   const objects = [...new Set([...policies(egress), ...policies(ingress)])].sort();
   // Under a CNI that enforces nothing the verdict's last note says so, and what an enforcing CNI would do.
   const summary = engine.settings.enforced ? `NetworkPolicy: egress: ${egress.reason}; ingress: ${ingress.reason}` : `NetworkPolicy: ${v.notes[v.notes.length - 1]}`;
-  const hop: Hop = { stage: 'policy', at: q.at, summary, objects };
+  const hop: Hop = { stage: 'policy', at: q.at, summary, objects, policy: { enforced: engine.settings.enforced, egress: directionStep(egress), ingress: directionStep(ingress) } };
   if (egress.allowed && ingress.allowed) return { allowed: true, hop };
   const denied = !egress.allowed ? egress : ingress;
   const message = `dropped by NetworkPolicy ${denied.direction.toLowerCase()} (${policies(denied).join(', ')}): ${denied.reason}`;

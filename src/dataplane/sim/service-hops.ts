@@ -5,7 +5,7 @@ import type { ProxyMode } from '../../core/cluster-config.js';
 import { describeObject } from '../../core/errors.js';
 import type { KubeObject } from '../../core/types.js';
 import type { ProxyDecision, ProxyEndpoint, ProxyServicePort, ServiceEntry } from '../../proxy/model.js';
-import type { Endpoint, Hop } from '../types.js';
+import type { Endpoint, Hop, Protocol, ServiceStep } from '../types.js';
 import type { HostPortMapping, NodeInfo } from './cluster-index.js';
 import { podName, podObject } from './cluster-index.js';
 import type { Pick } from './service-balancer.js';
@@ -20,6 +20,27 @@ export function serviceObject(p: ProxyServicePort): string {
 /** `Service prod/web port http (80/TCP)`. */
 export function describeServicePort(p: ProxyServicePort): string {
   return `${serviceObject(p)} port ${p.portName || p.port} (${p.port}/${p.protocol.toUpperCase()})`;
+}
+
+/** The structured form of a Service decision, for trace and the flow log. */
+export function serviceStep(node: NodeInfo, mode: ProxyMode, d: Dnat | Refusal, source: string, to: Endpoint, taken?: ProxyEndpoint): ServiceStep {
+  const p = d.servicePort;
+  return {
+    node: node.name,
+    proxyMode: mode,
+    namespace: p.namespace,
+    name: p.name,
+    portName: p.portName,
+    servicePortName: p.servicePortName,
+    port: p.port,
+    protocol: p.protocol.toUpperCase() as Protocol,
+    entry: d.entry,
+    source,
+    destination: { ip: to.ip, port: to.port },
+    verdict: d.verdict,
+    candidates: d.verdict === 'dnat' ? d.candidates.map((c) => c.endpoint.address) : [],
+    ...(taken ? { endpoint: taken.address } : {}),
+  };
 }
 
 /** How the packet met the Service: `cluster IP 10.96.0.10:53`, `NodePort 30080 on 172.18.0.3`. */
@@ -52,10 +73,13 @@ export function serviceHop(node: NodeInfo, mode: ProxyMode, d: Dnat, pick: Pick,
   const p = d.servicePort;
   const n = d.candidates.length;
   const list = d.candidates.map((c) => describeEndpoint(c.endpoint, podOfIP)).join(', ');
+  const holds = d.affinityTimeoutSeconds !== undefined ? `; ClientIP affinity now holds the client there for ${d.affinityTimeoutSeconds}s` : '';
   const how =
     pick.by === 'affinity'
       ? `ClientIP session affinity keeps this client on it (affinityTimeoutSeconds ${d.affinityTimeoutSeconds})`
-      : `round-robin, the ${ordinal(pick.index + 1)} of ${n}${d.affinityTimeoutSeconds !== undefined ? `; ClientIP affinity now holds the client there for ${d.affinityTimeoutSeconds}s` : ''}`;
+      : pick.by === 'random'
+        ? `a seeded random draw, the ${ordinal(pick.index + 1)} of ${n}, each with probability 1/${n}${holds}`
+        : `round-robin, the ${ordinal(pick.index + 1)} of ${n}${holds}`;
   const summary =
     `kube-proxy (${mode}) on node ${node.name} matches ${describeServicePort(p)} at ${describeEntry(d.entry, p, to)} ` +
     `(${d.reason}; ${d.policy} endpoints): ${n} candidate${n === 1 ? '' : 's'} [${list}]; took ${describeEndpoint(pick.candidate.endpoint, podOfIP)} (${how})`;
@@ -80,7 +104,8 @@ export function refusalHop(node: NodeInfo, mode: ProxyMode, d: Refusal, to: Endp
  */
 export function natHop(node: NodeInfo, from: Endpoint, to: Endpoint, target: Endpoint, masqueradedTo: string | undefined, why: string, objects: string[]): Hop {
   const snat = masqueradedTo ? `; masquerade (SNAT): source ${from.ip} becomes node ${node.name}'s ${masqueradedTo} (${why})` : `; source ${from.ip} kept`;
-  return { stage: 'nat', at: `node ${node.name}`, summary: `DNAT ${to.ip}:${to.port} → ${target.ip}:${target.port}${snat}`, objects };
+  const nat = { kind: 'service' as const, before: { source: from.ip, destination: { ...to } }, after: { source: masqueradedTo ?? from.ip, destination: { ...target } }, snat: masqueradedTo !== undefined };
+  return { stage: 'nat', at: `node ${node.name}`, summary: `DNAT ${to.ip}:${to.port} → ${target.ip}:${target.port}${snat}`, objects, nat };
 }
 
 /** Why kube-proxy masquerades, in the words of its rules (kube-proxy.md §2.7). */
@@ -97,5 +122,6 @@ export function hostPortHop(node: NodeInfo, from: Endpoint, to: Endpoint, m: Hos
     ? `; masquerade (SNAT): source ${from.ip} becomes ${masqueradedTo} (portmap masquerades ${from.ip.startsWith('127.') ? 'localhost' : 'hairpin'} traffic)`
     : `; source ${from.ip} kept`;
   const summary = `hostPort ${to.port} of ${podName(m.pod)} (container ${m.container}): the portmap CNI plugin (CNI-HOSTPORT-DNAT) on node ${node.name} DNATs ${to.ip}:${to.port} → ${target.ip}:${target.port}${snat}`;
-  return { stage: 'nat', at: `node ${node.name}`, summary, objects: [podObject(m.pod)] };
+  const nat = { kind: 'hostPort' as const, before: { source: from.ip, destination: { ...to } }, after: { source: masqueradedTo ?? from.ip, destination: { ...target } }, snat: masqueradedTo !== undefined };
+  return { stage: 'nat', at: `node ${node.name}`, summary, objects: [podObject(m.pod)], nat };
 }

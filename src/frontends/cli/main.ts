@@ -7,15 +7,22 @@ import { formatProblem, InputError } from '../../core/errors.js';
 import { runCan } from './can.js';
 import { runDiff } from './diff.js';
 import { runDns } from './dns.js';
+import { runExec } from './exec.js';
 import { runGet } from './get.js';
 import { CliIO, processIO } from './io.js';
-import { UsageError } from './load.js';
+import { LiveClusterError, UsageError, withLiveInput } from './load.js';
 import { runMatrix } from './matrix.js';
+import { runNodeExec } from './node-exec.js';
 import { runRules } from './rules.js';
 import { runTest } from './test.js';
+import { runTrace } from './trace.js';
 import { runUp } from './up.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+// --kubeconfig/--context: the offline verbs read a live cluster instead of -f (load.ts withLiveInput).
+const kubeconfigOption = () => new Option('--kubeconfig <path>', 'read a live cluster (read-only) with this kubeconfig instead of -f; with only --context: KUBECONFIG, then ~/.kube/config');
+const contextOption = () => new Option('--context <name>', "the kubeconfig context of the live cluster (default: the kubeconfig's current-context)");
 
 function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
   const program = new Command('flatnet')
@@ -34,9 +41,10 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
     .addOption(new Option('-o, --output <format>', 'output format: wide|yaml|json|name'))
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
+    .addOption(kubeconfigOption()).addOption(contextOption())
     .option('--show-labels', 'show all labels as the last column')
     .option('--no-headers', 'do not print headers')
-    .action(async (type: string, names: string[], opts) => setCode(await runGet(type, names, opts, io)));
+    .action(async (type: string, names: string[], opts) => setCode(await runGet(type, names, opts, withLiveInput(io, opts))));
 
   program
     .command('up')
@@ -47,12 +55,13 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('--ingress <address>', 'serve the Ingress routes over HTTP at HOST:PORT (a loopback address), or off', '127.0.0.1:8080')
     .option('--ingress-tls <address>', 'serve the Ingress routes over HTTPS at HOST:PORT (certificates chosen by SNI), or off', '127.0.0.1:8443')
     .option('--node-port-address <ip>', 'listen for every NodePort on this loopback address, and on each loopback LoadBalancer IP; off for neither', '127.0.0.1')
+    .option('--flows <file>', 'append every simulated connection (Ingress, NodePorts, LoadBalancers) to FILE as Hubble-style JSON lines')
     .action(async (opts) => {
       const stopped = new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
-      setCode(await runUp({ filename: opts.filename, state: opts.state, dns: opts.dns, ingress: opts.ingress, ingressTls: opts.ingressTls, nodePortAddress: opts.nodePortAddress, stopped }, io));
+      setCode(await runUp({ filename: opts.filename, state: opts.state, dns: opts.dns, ingress: opts.ingress, ingressTls: opts.ingressTls, nodePortAddress: opts.nodePortAddress, flows: opts.flows, stopped }, io));
     });
 
   program
@@ -65,7 +74,8 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('-n, --namespace <ns>', 'namespace of a bare <pod> reference', 'default')
     .addOption(new Option('-o, --output <format>', 'output format: txt|json'))
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
-    .action(async (from: string, to: string, opts) => setCode(await runCan(from, to, opts, io)));
+    .addOption(kubeconfigOption()).addOption(contextOption())
+    .action(async (from: string, to: string, opts) => setCode(await runCan(from, to, opts, withLiveInput(io, opts))));
 
   program
     .command('matrix')
@@ -76,14 +86,16 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('--port <port>', 'make the truth table exact for this port number')
     .option('--protocol <protocol>', 'protocol of --port: TCP, UDP or SCTP', 'TCP')
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
-    .action(async (opts) => setCode(await runMatrix(opts, io)));
+    .addOption(kubeconfigOption()).addOption(contextOption())
+    .action(async (opts) => setCode(await runMatrix(opts, withLiveInput(io, opts))));
 
   program
     .command('test')
     .description('Run the ConnectivityTest documents in the inputs (exit 0 all pass, 1 any fails)')
     .addOption(new Option('-o, --output <format>', 'output format: txt|json'))
     .option('-f, --filename <path>', 'manifests and ConnectivityTest documents: file, directory, or - (repeatable)', collect, [])
-    .action(async (opts) => setCode(await runTest(opts, io)));
+    .addOption(kubeconfigOption()).addOption(contextOption())
+    .action(async (opts) => setCode(await runTest(opts, withLiveInput(io, opts, { flatnetDocsFromFiles: true }))));
 
   program
     .command('diff')
@@ -98,12 +110,13 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .command('rules')
     .description("Show the service-proxy rules kube-proxy would write on a node (iptables-restore input, iptables-save, iptables -L -n)")
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
+    .addOption(kubeconfigOption()).addOption(contextOption())
     .option('--node <name>', "node whose rules to show (default: the cluster's first node)")
     .option('--mode <mode>', 'proxy mode: iptables|nftables|ipvs (default: the ClusterConfig proxyMode)')
     .option('--view <view>', 'iptables: restore|save|list; nftables: restore|list|save (nft -f input, nft list table); ipvs: ipvsadm|restore|ipset|addresses')
     .option('-t, --table <table>', 'table for the save and list views (iptables: filter or nat; list defaults to filter, like iptables -L)')
     .option('--chain <chain>', 'list one chain only, like iptables -t nat -L CHAIN -n')
-    .action(async (opts) => setCode(await runRules(opts, io)));
+    .action(async (opts) => setCode(await runRules(opts, withLiveInput(io, opts))));
   program
     .command('dns')
     .description('Resolve NAME as the cluster DNS answers it, or as a pod resolves it (--from): every query tried, each answer, the result (exit 0 resolved, 1 not)')
@@ -112,7 +125,43 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('--from <pod>', 'resolve from this pod: <ns>/<pod>, <pod>, or [<ns>/]<kind>/<name> (deploy, sts, ds, rs, pod)')
     .option('--resolver <library>', "the pod's C library: glibc or musl (Alpine)", 'glibc')
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
-    .action(async (name: string, opts) => setCode(await runDns(name, opts, io)));
+    .addOption(kubeconfigOption()).addOption(contextOption())
+    .action(async (name: string, opts) => setCode(await runDns(name, opts, withLiveInput(io, opts))));
+  program
+    .command('exec')
+    .description('Run curl, wget, nslookup, dig, host, nc, ping, ip, cat, env, ... inside a pod over the simulated network, as kubectl exec would')
+    .argument('<pod>', 'POD or TYPE/NAME (deploy/debug, sts/web)')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-c, --container <name>', 'container (default: the first, as kubectl picks)')
+    .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
+    .action(async (pod: string, command: string[], opts) => setCode(await runExec({ namespace: opts.namespace, pod, container: opts.container, argv: command, filename: opts.filename }, io)));
+
+  program
+    .command('trace')
+    .description('Follow one connection hop by hop: DNS, Service, NAT, CNI route, NetworkPolicy, the listening socket, the reply (exit 0 when it would succeed)')
+    .argument('<from>', 'ns/pod, pod (-n), [ns/]deploy/NAME (sts, ds, rs, pod), node/NAME, external, or an IPv4 address')
+    .argument('<target>', 'a DNS name, an IP, HOST:PORT, or a URL (http://my-api/path sends a GET)')
+    .option('--port <port>', 'destination port (default: from the URL, else 80)')
+    .option('--protocol <protocol>', 'TCP, UDP or SCTP', 'TCP')
+    .option('-n, --namespace <ns>', 'namespace of a bare pod reference')
+    .addOption(new Option('-o, --output <format>', 'output format: txt|json'))
+    .option('--seed <n>', 'seed for the endpoint choice of iptables/nftables mode (deterministic either way)')
+    .option('--entry-node <node>', 'for external sources: the node the packets enter')
+    .option('--resolver <library>', "the source pod's resolver: glibc or musl")
+    .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
+    .action(async (from: string, target: string, opts) => setCode(await runTrace({ from, target, ...opts }, io)));
+
+  program
+    .command('node')
+    .description('Node-level views over ssh, from the rendered state')
+    .command('exec')
+    .description('Run ip, bridge, iptables, iptables-save, nft, ipvsadm, curl, ping, nc, nslookup in a node\'s network namespace')
+    .argument('<node>', 'node name')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
+    .action(async (node: string, command: string[], opts) => setCode(await runNodeExec({ node, command, filename: opts.filename }, io)));
+
   return program;
 }
 
@@ -136,6 +185,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     if (e instanceof UsageError) {
       io.stderr(`error: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof LiveClusterError) {
+      io.stderr(`error: ${e.message}\n`);
+      return 1;
     }
     throw e;
   }

@@ -1,6 +1,6 @@
 // `flatnet up`: the model as a long-lived process — load, print a summary, persist, and re-apply on file changes.
 
-import { watch, FSWatcher, statSync } from 'node:fs';
+import { createWriteStream, watch, FSWatcher, statSync, WriteStream } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ControllerManager } from '../../controllers/manager.js';
@@ -13,6 +13,8 @@ import type { StoreEvent } from '../../core/store.js';
 import type { KubeObject } from '../../core/types.js';
 import { IngressServer, ListenAddress } from '../../host/ingress-server.js';
 import { LiveDataPlane } from '../../host/live-data-plane.js';
+import { FlowEndpoints, FlowLog, flowJsonLine, RecordingDataPlane } from '../../dataplane/flows.js';
+import type { DataPlane } from '../../dataplane/types.js';
 import { serveServiceListeners, ServedServiceListeners } from '../../host/service-listeners.js';
 import { ingressRoutes, IngressProxy, IngressRoutes } from '../../ingress/proxy.js';
 import { SqliteState } from '../../storage/sqlite-state.js';
@@ -36,6 +38,8 @@ export interface UpOptions {
   ingressTls?: string;
   /** Where NodePorts listen on this machine (a loopback IPv4 address), or `off` for no NodePort/LoadBalancer listeners. Default 127.0.0.1. */
   nodePortAddress?: string;
+  /** Append every simulated connection as a Hubble-style flow (JSON lines) to this file. */
+  flows?: string;
 }
 
 export const DEFAULT_DNS_ADDRESS = '127.0.0.1:10053';
@@ -160,7 +164,7 @@ function routeNotes(routes: IngressRoutes): string[] {
  * and 443 inside the model (so a pod curling the controller Service reaches the routes too). Every data plane update
  * rebuilds the routes and swaps them in, in the same turn; each new warning about the Ingresses is logged once.
  */
-export async function serveIngress(manager: ControllerManager, live: LiveDataPlane, addresses: { http?: ListenAddress; https?: ListenAddress }, io: CliIO, log: (s: string) => void): Promise<ServedIngress> {
+export async function serveIngress(manager: ControllerManager, live: LiveDataPlane, addresses: { http?: ListenAddress; https?: ListenAddress }, io: CliIO, log: (s: string) => void, dataPlane: DataPlane = live.dataPlane): Promise<ServedIngress> {
   const first = ingressRoutes(manager.store.all());
   // The access log goes where ingress-nginx writes it: the controller container's stdout (`kubectl logs`), not up's
   // terminal — one synchronous line per request there would also cost the proxy a tenth of its throughput.
@@ -169,7 +173,7 @@ export async function serveIngress(manager: ControllerManager, live: LiveDataPla
     if (c.kind !== 'pod') return;
     live.dataPlane.podWorkloads(c.namespace, c.name)?.logs.append({ time: io.clock.now(), container: 'controller', stream: 'stdout', line });
   };
-  const proxy: IngressProxy = new IngressProxy(first, { dataPlane: live.dataPlane, clock: io.clock, onLog: accessLog });
+  const proxy: IngressProxy = new IngressProxy(first, { dataPlane, clock: io.clock, onLog: accessLog });
   // Started even with both addresses off: LoadBalancer/NodePort listeners hand it the controller's TLS connections.
   const server = await IngressServer.start({ proxy, ...addresses, clock: io.clock, warn: (m) => log(`Ingress: warning: ${m}`), onError: (e) => log(`Ingress: error: ${e.message}`) });
   {
@@ -271,6 +275,8 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
   let ingress: ServedIngress | undefined;
   let services: ServedServiceListeners | undefined;
   let stopServices: (() => void) | undefined;
+  let stopFlowEndpoints: (() => void) | undefined;
+  let flowFile: WriteStream | undefined;
   const log = (s: string) => io.stderr(`[${timestamp(io.clock.now())}] ${s}\n`);
   try {
     const saved = state.load();
@@ -310,10 +316,22 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
     // One data plane for everything on the host that connects into the model: the Ingress proxy now, and the
     // NodePort/LoadBalancer listeners (src/host/service-listeners.ts) over the same `live.dataPlane` next to it.
     live = new LiveDataPlane(manager, { clock: io.clock, onError: (e) => log(`data plane: error: ${e.message}; the previous state stays`) });
-    ingress = await serveIngress(manager, live, { ...(ingressAddress !== 'off' ? { http: ingressAddress } : {}), ...(ingressTlsAddress !== 'off' ? { https: ingressTlsAddress } : {}) }, io, log);
+    // Every connection from the host (Ingress, NodePorts, LoadBalancers) is recorded as a flow, Hubble's way.
+    const flowEndpoints = new FlowEndpoints(manager.store.all());
+    const flowLog = new FlowLog();
+    stopFlowEndpoints = live.onUpdate((objects) => flowEndpoints.update(objects));
+    if (opts.flows) {
+      flowFile = createWriteStream(resolve(opts.flows), { flags: 'a' });
+      flowFile.on('error', (e) => log(`flows: cannot write ${opts.flows}: ${e.message}`));
+      const file = flowFile;
+      flowLog.subscribe((f) => file.write(flowJsonLine(f)));
+      io.stdout(`Flows: appending JSON lines to ${resolve(opts.flows)}\n`);
+    }
+    const recorded = new RecordingDataPlane(live.dataPlane, flowLog, { clock: io.clock, endpoints: flowEndpoints });
+    ingress = await serveIngress(manager, live, { ...(ingressAddress !== 'off' ? { http: ingressAddress } : {}), ...(ingressTlsAddress !== 'off' ? { https: ingressTlsAddress } : {}) }, io, log, recorded);
     if (nodePortAddress !== 'off') {
       const served = ingress;
-      services = serveServiceListeners(() => manager.store.all(), live.dataPlane, {
+      services = serveServiceListeners(() => manager.store.all(), recorded, {
         log,
         config: () => manager.cluster!.config,
         nodePortAddress,
@@ -360,6 +378,8 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
     log('stopped');
     return 0;
   } finally {
+    stopFlowEndpoints?.();
+    await new Promise<void>((r) => (flowFile ? flowFile.end(r) : r()));
     stopServices?.();
     await services?.close();
     await ingress?.close();

@@ -55,13 +55,14 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('--ingress <address>', 'serve the Ingress routes over HTTP at HOST:PORT (a loopback address), or off', '127.0.0.1:8080')
     .option('--ingress-tls <address>', 'serve the Ingress routes over HTTPS at HOST:PORT (certificates chosen by SNI), or off', '127.0.0.1:8443')
     .option('--node-port-address <ip>', 'listen for every NodePort on this loopback address, and on each loopback LoadBalancer IP; off for neither', '127.0.0.1')
+    .option('--api <address>', 'serve the Kubernetes API (HTTPS, bearer token; kubeconfig written to <state>/kubeconfig) at HOST:PORT, or off', '127.0.0.1:6443')
     .option('--flows <file>', 'append every simulated connection (Ingress, NodePorts, LoadBalancers) to FILE as Hubble-style JSON lines')
     .action(async (opts) => {
       const stopped = new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
-      setCode(await runUp({ filename: opts.filename, state: opts.state, dns: opts.dns, ingress: opts.ingress, ingressTls: opts.ingressTls, nodePortAddress: opts.nodePortAddress, flows: opts.flows, stopped }, io));
+      setCode(await runUp({ filename: opts.filename, state: opts.state, dns: opts.dns, ingress: opts.ingress, ingressTls: opts.ingressTls, nodePortAddress: opts.nodePortAddress, flows: opts.flows, api: opts.api, stopped }, io));
     });
 
   program

@@ -4,6 +4,7 @@ import { createWriteStream, watch, FSWatcher, statSync, WriteStream } from 'node
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ControllerManager } from '../../controllers/manager.js';
+import { DEFAULT_API_ADDRESS, parseApiAddress, serveApi, type ServedApi } from '../apiserver/server.js';
 import { INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_SELECTOR } from '../../controllers/system-objects.js';
 import { InputError, formatProblem } from '../../core/errors.js';
 import { ManifestCache } from '../../core/manifests.js';
@@ -40,6 +41,8 @@ export interface UpOptions {
   nodePortAddress?: string;
   /** Append every simulated connection as a Hubble-style flow (JSON lines) to this file. */
   flows?: string;
+  /** Where the Kubernetes API listens (HTTPS, bearer token), `HOST:PORT` or `off`. Default 127.0.0.1:6443. */
+  api?: string;
 }
 
 export const DEFAULT_DNS_ADDRESS = '127.0.0.1:10053';
@@ -269,6 +272,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
   const ingressAddress = parseLoopbackAddress('--ingress', opts.ingress ?? DEFAULT_INGRESS_ADDRESS, DEFAULT_INGRESS_ADDRESS);
   const ingressTlsAddress = parseLoopbackAddress('--ingress-tls', opts.ingressTls ?? DEFAULT_INGRESS_TLS_ADDRESS, DEFAULT_INGRESS_TLS_ADDRESS);
   const nodePortAddress = parseNodePortAddress(opts.nodePortAddress ?? '127.0.0.1');
+  const apiAddress = parseApiAddress(opts.api ?? DEFAULT_API_ADDRESS, (m) => new UsageError(m));
   const state = SqliteState.open(opts.state);
   let dns: ServedDns | undefined;
   let live: LiveDataPlane | undefined;
@@ -276,6 +280,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
   let services: ServedServiceListeners | undefined;
   let stopServices: (() => void) | undefined;
   let stopFlowEndpoints: (() => void) | undefined;
+  let api: ServedApi | undefined;
   let flowFile: WriteStream | undefined;
   const log = (s: string) => io.stderr(`[${timestamp(io.clock.now())}] ${s}\n`);
   try {
@@ -288,8 +293,8 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
       files = read.files;
       try {
         if (read.problems.length > 0) throw new InputError(read.problems);
-        const { cluster, events } = manager.apply(read.docs);
-        state.save(events, manager.store.resourceVersion);
+        const { cluster, events, layerChanges } = manager.apply(read.docs);
+        state.save(events, manager.store.resourceVersion, layerChanges);
         for (const w of cluster.warnings) log(`warning: ${w}`);
         if (first) {
           io.stdout(`flatnet: cluster "${cluster.config.name}" is up: ${cluster.config.nodes.length} nodes, CNI ${cluster.config.cni.name} (${cluster.config.cni.mode})${cluster.config.cni.networkPolicy ? ` with ${cluster.config.cni.networkPolicy}` : ''}, kube-proxy ${cluster.config.proxyMode}; state in ${resolve(opts.state)}${saved.objects.length ? ' (restored)' : ''}\n\n`);
@@ -347,6 +352,17 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
       stopServices = live.onUpdate(() => void services!.sync());
     }
 
+    if (apiAddress !== 'off') {
+      try {
+        api = await serveApi(manager, state, { address: apiAddress, stateDir: opts.state, clock: io.clock, log });
+        io.stdout(`API: serving the Kubernetes API on ${api.url}; kubeconfig in ${api.kubeconfigPath}\n  KUBECONFIG=${api.kubeconfigPath} kubectl get pods -o wide\n`);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (!err.code || !['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(err.code)) throw e;
+        log(`API: cannot listen on ${opts.api ?? DEFAULT_API_ADDRESS}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}; running without the Kubernetes API (choose another address with --api HOST:PORT, or --api off)`);
+      }
+    }
+
     const watchers: FSWatcher[] = [];
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<unknown> = Promise.resolve();
@@ -370,6 +386,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
     clearTimeout(timer);
     for (const w of watchers) w.close();
     await running;
+    await api?.close();
     stopServices?.();
     await services?.close();
     await ingress?.close();
@@ -378,6 +395,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
     log('stopped');
     return 0;
   } finally {
+    await api?.close();
     stopFlowEndpoints?.();
     await new Promise<void>((r) => (flowFile ? flowFile.end(r) : r()));
     stopServices?.();

@@ -4,6 +4,7 @@
 // plane puts the Ingress proxy in front of 80/443, the proxy answers instead.
 
 import { fnv32a } from '../../../core/hash.js';
+import { nginxErrorPage, nginxReason } from '../../../ingress/nginx-responses.js';
 import type { ConnectionInfo, HttpHeader, HttpRequest, HttpResponse } from '../../types.js';
 import { concreteVersion, type ImageRef } from './image-ref.js';
 import { goResponse, headerValue, httpDate, requestLine, requestPath, timeLocal } from './http-message.js';
@@ -19,14 +20,8 @@ export function isIngressNginxController(image: ImageRef): boolean {
 
 const REASONS: Record<number, string> = { 200: 'OK', 403: 'Forbidden', 404: 'Not Found' };
 
-/**
- * nginx's built-in error page with `server_tokens off` — the ConfigMap's `server-tokens` defaults to false — so the
- * tail names no version (src/http/ngx_http_special_response.c ngx_http_error_tail). The 404 is 146 bytes.
- */
-export function ingressNginxErrorPage(status: number): string {
-  const title = `${status} ${REASONS[status] ?? 'Error'}`;
-  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
-}
+/** nginx's built-in error page as ingress-nginx serves it (one implementation, shared with the Ingress proxy). */
+export const ingressNginxErrorPage = nginxErrorPage;
 
 function connectionHeader(req: HttpRequest): string {
   const c = headerValue(req.headers, 'Connection')?.toLowerCase();
@@ -41,7 +36,7 @@ function connectionHeader(req: HttpRequest): string {
 function nginxResponse(req: HttpRequest, status: number, body: string, now: Date, contentType = 'text/html'): HttpResponse {
   const bytes = Buffer.from(body, 'latin1');
   const headers: HttpHeader[] = [['Date', httpDate(now)], ['Content-Type', contentType], ['Content-Length', String(bytes.length)], ['Connection', connectionHeader(req)]];
-  return { version: 'HTTP/1.1', status, reason: REASONS[status] ?? 'Error', headers, body: req.method === 'HEAD' ? Buffer.alloc(0) : bytes };
+  return { version: 'HTTP/1.1', status, reason: REASONS[status] ?? nginxReason(status), headers, body: req.method === 'HEAD' ? Buffer.alloc(0) : bytes };
 }
 
 /** $request_length: the request line, the header lines, the blank line and the body, in bytes. */

@@ -10,6 +10,7 @@ import type { HttpHeader, HttpRequest, HttpResponse } from '../dataplane/types.j
 const NGINX_REASONS: Record<number, string> = {
   308: 'Permanent Redirect',
   400: 'Bad Request',
+  403: 'Forbidden',
   404: 'Not Found',
   413: 'Request Entity Too Large',
   500: 'Internal Server Error',

@@ -3,7 +3,6 @@
 
 import { createSecureContext, SecureContext } from 'node:tls';
 import { generate } from 'selfsigned';
-import type { Clock } from '../core/clock.js';
 import { FAKE_CERTIFICATE_CN, HostCertificate, selectCertificate } from '../ingress/tls.js';
 
 export interface KeyPair {
@@ -46,7 +45,6 @@ function fakeCertificate(now: Date): Promise<KeyPair> {
 }
 
 export interface IngressCertificatesOptions {
-  clock: Clock;
   /** Receives each certificate warning (a missing or unusable Secret) once. */
   warn: (message: string) => void;
 }
@@ -68,7 +66,8 @@ export class IngressCertificates {
   ) {}
 
   static async create(opts: IngressCertificatesOptions): Promise<IngressCertificates> {
-    return new IngressCertificates(await fakeCertificate(opts.clock.now()), opts);
+    // Certificates are checked by real clients against the real clock, never the model's (which tests fix).
+    return new IngressCertificates(await fakeCertificate(new Date()), opts);
   }
 
   /** Takes the certificates of a new route table; starts generating self-signed ones for hosts without a Secret. */
@@ -114,7 +113,7 @@ export class IngressCertificates {
   private selfSigned(host: string): Promise<SecureContext> {
     let p = this.generated.get(host);
     if (!p) {
-      p = selfSignedCertificate(host, this.opts.clock.now()).then((pair) => createSecureContext(pair));
+      p = selfSignedCertificate(host, new Date()).then((pair) => createSecureContext(pair));
       this.generated.set(host, p);
     }
     return p;

@@ -70,7 +70,7 @@ export class IngressServer {
   ) {}
 
   static async start(opts: IngressServerOptions): Promise<IngressServer> {
-    const certificates = await IngressCertificates.create({ clock: opts.clock, warn: opts.warn });
+    const certificates = await IngressCertificates.create({ warn: opts.warn });
     certificates.update(opts.proxy.routes.certificates);
     const server = new IngressServer(opts, certificates);
     // The TLS server exists even without --ingress-tls: sockets handed over by acceptTls use it.

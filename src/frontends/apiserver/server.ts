@@ -11,8 +11,12 @@ import type { ApplyResult, ControllerManager, LayerChange } from '../../controll
 import type { Clock } from '../../core/clock.js';
 import type { StoreEvent } from '../../core/store.js';
 import { loadOrCreateCredentials, writeKubeconfig } from './credentials.js';
+import { FlatnetApi, type FlatnetApiOptions } from './flatnet-api.js';
 import { aggregatedContentType, aggregatedDiscovery, aggregatedVersion, legacyCoreVersions, legacyGroup, legacyGroupList, openApiDocument, openApiIndex, resourceList, SCALABLE_KINDS, versionInfo, wantsTable } from './discovery.js';
 import { objectJson } from './object-json.js';
+import { podStreamHandlers } from './pod-exec.js';
+import { podLogHandler } from './pod-log.js';
+import { PodViews, type PodRuntime } from './pod-runtime.js';
 import { filterOf, getObject, includeObjectOf, listJsonOf, listObjects, tableBody } from './reads.js';
 import { groupVersionOf, parseResourcePath, ResourceRequest } from './routes.js';
 import { ApiError, internalError, methodNotAllowed, notImplemented, pathNotFound, Status, unauthorized } from './status.js';
@@ -23,6 +27,7 @@ import { ApiWriter, WriteAnswer } from './writes.js';
 
 export { SubresourceRegistry } from './subresources.js';
 export type { SubresourceContext, SubresourceHandler } from './subresources.js';
+export type { PodRuntime } from './pod-runtime.js';
 
 export const DEFAULT_API_ADDRESS = '127.0.0.1:6443';
 
@@ -40,6 +45,14 @@ export interface ServeApiOptions {
   log?: (line: string) => void;
   /** Watch history kept for resuming from a resourceVersion (default watch-hub.ts DEFAULT_HISTORY). */
   historySize?: number;
+  /**
+   * The running pods `kubectl exec`, `attach` and `logs` use (pod-runtime.ts): `flatnet up` passes its live data plane,
+   * so the workloads that log the Ingress and NodePort traffic are the ones exec'd programs reach. Default: a
+   * LiveDataPlane of the API server's own.
+   */
+  pods?: PodRuntime;
+  /** flatnet's own queries under /apis/flatnet.dev/v1alpha1 (flatnet-api.ts): can, matrix and trace always; flows with a flow log. */
+  flatnet?: FlatnetApiOptions;
 }
 
 export interface ServedApi {
@@ -112,6 +125,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 class ApiHandler {
   readonly hub: WatchHub;
   readonly subresources = new SubresourceRegistry();
+  flatnet?: FlatnetApi;
   private readonly writer: ApiWriter;
   private readonly watches = new Set<ServerResponse>();
 
@@ -153,6 +167,7 @@ class ApiHandler {
   private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+    if (this.flatnet?.handles(path)) return this.flatnet.handle(req, res, path, url.searchParams);
     const resource = parseResourcePath(path);
     if (resource) return this.resource(req, res, resource, url.searchParams);
     if (method !== 'GET') throw pathNotFound();
@@ -277,6 +292,7 @@ class ApiHandler {
 
   close(): void {
     this.hub.close();
+    this.flatnet?.close();
     for (const res of this.watches) res.end();
     this.watches.clear();
   }
@@ -302,14 +318,19 @@ function notYet(what: string, instead: string): SubresourceHandler {
 export async function serveApi(manager: ControllerManager, state: ApiState, opts: ServeApiOptions): Promise<ServedApi> {
   if (!manager.cluster) throw new Error('serveApi: the manager has no cluster yet: apply the inputs first');
   const log = opts.log ?? (() => {});
-  const creds = await loadOrCreateCredentials(join(opts.stateDir, 'apiserver'), opts.address.host, opts.clock.now());
+  // Certificates are checked by real clients against the real clock, never the model's (which tests fix).
+  const creds = await loadOrCreateCredentials(join(opts.stateDir, 'apiserver'), opts.address.host, new Date());
   let url = '';
   const hostForClients = opts.address.host === '0.0.0.0' ? '127.0.0.1' : opts.address.host === '::' ? '::1' : opts.address.host;
   const handler = new ApiHandler(manager, creds.token, opts.clock, () => url.replace(/^https:\/\//, ''), state, log, opts.historySize);
-  handler.subresources.register('pods', 'exec', notYet('kubectl exec', 'ask flatnet can or flatnet dns what a pod would reach or resolve'));
-  handler.subresources.register('pods', 'attach', notYet('kubectl attach', 'ask flatnet can or flatnet dns what a pod would reach or resolve'));
+  handler.flatnet = new FlatnetApi(manager, opts.clock, opts.flatnet);
+  const pods = new PodViews(manager, opts.clock, opts.pods);
+  const streams = podStreamHandlers(pods, log);
+  const podLogs = podLogHandler(pods);
+  handler.subresources.register('pods', 'exec', streams.exec);
+  handler.subresources.register('pods', 'attach', streams.attach);
+  handler.subresources.register('pods', 'log', podLogs.handler);
   handler.subresources.register('pods', 'portforward', notYet('kubectl port-forward', 'reach the pod through a NodePort or LoadBalancer Service, which flatnet up serves on this machine'));
-  handler.subresources.register('pods', 'log', notYet('kubectl logs', 'no workaround yet'));
   const server: Server = createServer({ cert: creds.cert, key: creds.key }, (req, res) => void handler.handle(req, res));
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
   server.keepAliveTimeout = 65_000;
@@ -333,6 +354,9 @@ export async function serveApi(manager: ControllerManager, state: ApiState, opts
       if (closed) return;
       closed = true;
       handler.close();
+      streams.close();
+      podLogs.close();
+      pods.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

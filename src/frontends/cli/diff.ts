@@ -14,6 +14,9 @@ export interface DiffOptions {
   filename: string[];
   /** The cluster after the change. */
   against: string[];
+  /** Read the cluster before the change live (instead of -f). */
+  kubeconfig?: string;
+  context?: string;
   /** Limit to one namespace; default every namespace, so a CI check misses nothing. */
   namespace?: string;
   /** txt (default), json or md. */
@@ -34,7 +37,8 @@ async function side(paths: string[], label: string, namespace: string | undefine
 /** Runs `diff`; returns 0, or 1 with --exit-code when any connection changed. */
 export async function runDiff(opts: DiffOptions, io: CliIO): Promise<number> {
   checkOutput(opts.output, DIFF_FORMATS);
-  if (opts.filename.length === 0) throw new UsageError('no old input: give the cluster before the change with -f PATH (repeatable)');
+  if (opts.filename.length === 0 && opts.kubeconfig === undefined && opts.context === undefined)
+    throw new UsageError('no old input: give the cluster before the change with -f PATH (repeatable), or read it live with --kubeconfig/--context');
   if (opts.against.length === 0) throw new UsageError('no new input: give the cluster after the change with --against PATH (repeatable)');
   // Both inputs are read before failing, so one run reports the problems of both.
   const [old, cur] = await Promise.allSettled([side(opts.filename, 'old', opts.namespace, io), side(opts.against, 'new', opts.namespace, io)]);

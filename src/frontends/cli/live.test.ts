@@ -1,7 +1,7 @@
-// The offline verbs reading a live cluster (--kubeconfig/--context): flatnet's own API server serving the demo is the
-// cluster, the official client (@kubernetes/client-node) and kubectl are the clients. Live answers must equal the
-// offline answers for the same objects; user mistakes give one error line; RBAC gaps and paging go through a small
-// HTTP server that serves the demo's objects.
+// The offline verbs reading a live cluster (--kubeconfig/--context): flatnet's own API server serving the demo (in
+// process, and `flatnet up` itself) is the cluster; the official client (@kubernetes/client-node) and kubectl are the
+// clients. Live answers must equal the offline answers for the same objects; user mistakes give one error line; RBAC
+// gaps and paging go through a small HTTP server that serves the demo's objects.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,12 +22,16 @@ import { runCli } from '../../testing/cli.js';
 import { clusterFromYaml, REPO_ROOT, TEST_NOW } from '../../testing/cluster.js';
 import { ApiHarness, startApiHarness } from '../../testing/kubectl.js';
 import { FLATNET_BIN } from '../../testing/process.js';
-import { withLiveInput } from './load.js';
-import { LiveClusterError, loadLiveCluster, toWire } from './live.js';
+import { LiveClusterError, withLiveInput } from './load.js';
+import { loadLiveCluster, toWire } from './live.js';
 import { runTrace, type TraceArgs } from './trace.js';
 
 const DEMO = join(REPO_ROOT, 'examples/demo');
 const TESTS = join(DEMO, 'connectivity-tests.yaml');
+/** The demo plus a policy that isolates every pod of `default` for ingress: what `diff` compares the cluster with. */
+const AFTER_CHANGE = mkdtempSync(join(tmpdir(), 'flatnet-live-diff-'));
+for (const f of ['cluster.yaml', 'default.yaml', 'production.yaml', 'cache.yaml', 'ingress.yaml']) writeFileSync(join(AFTER_CHANGE, f), readFileSync(join(DEMO, f)));
+writeFileSync(join(AFTER_CHANGE, 'deny.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: default}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n');
 
 let h: ApiHarness;
 let dir: string;
@@ -81,6 +85,7 @@ const sameAnswers: { name: string; args: string[] }[] = [
   { name: 'dns of a name that does not exist', args: ['dns', 'nope.default.svc.cluster.local', '--type', 'A'] },
   { name: 'rules on node-1, nat table', args: ['rules', '--node', 'node-1', '--view', 'save', '-t', 'nat'] },
   { name: 'rules on the first node, list view', args: ['rules', '--view', 'list'] },
+  { name: 'diff against a change that isolates default', args: ['diff', '--against', AFTER_CHANGE, '-n', 'default'] },
 ];
 
 for (const c of sameAnswers)
@@ -162,38 +167,48 @@ for (const t of traces)
     assert.deepEqual(live, offline);
   });
 
-test('the flatnet binary reads an API server running in another process, and says so when it is gone', async () => {
-  const serverDir = mkdtempSync(join(tmpdir(), 'flatnet-live-server-'));
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/testing/api-server-child.js'), serverDir, DEMO], { stdio: ['ignore', 'pipe', 'inherit'] });
+test('flatnet up is the server: the flatnet binary reads it live, and says so in one line once it is gone', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'flatnet-live-up-'));
+  const env = { ...process.env, SOURCE_DATE_EPOCH: String(TEST_NOW.getTime() / 1000) };
+  const up = spawn(process.execPath, [FLATNET_BIN, 'up', '-f', DEMO, '--state', stateDir, '--api', '127.0.0.1:0', '--dns', 'off', '--ingress', 'off', '--ingress-tls', 'off', '--node-port-address', 'off'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let upOutput = '';
+  up.stdout!.on('data', (d) => (upOutput += d));
+  up.stderr!.on('data', (d) => (upOutput += d));
+  const exited = new Promise((r) => up.once('exit', r));
   try {
     const config = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d) => {
-        out += d;
-        const m = /^READY (.+)$/m.exec(out);
-        if (m) resolve(m[1]);
+      const timer = setTimeout(() => reject(new Error(`flatnet up did not serve the API:\n${upOutput}`)), 20_000);
+      up.stdout!.on('data', () => {
+        const m = /kubeconfig in (\S+)/.exec(upOutput);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
       });
-      child.on('exit', (code) => reject(new Error(`api-server-child exited ${code}`)));
+      void exited.then(() => reject(new Error(`flatnet up exited:\n${upOutput}`)));
     });
+    assert.equal(config, join(stateDir, 'kubeconfig'));
     const flatnet = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(process.execPath, [FLATNET_BIN, ...args], { env: { ...process.env, SOURCE_DATE_EPOCH: String(TEST_NOW.getTime() / 1000) } }, (e, stdout, stderr) =>
-          resolve({ code: e ? Number((e as { code?: number }).code) : 0, stdout, stderr }),
-        ),
+        execFile(process.execPath, [FLATNET_BIN, ...args], { env }, (e, stdout, stderr) => resolve({ code: e ? Number((e as { code?: number }).code) : 0, stdout, stderr })),
       );
-    const live = await flatnet(['get', 'pods', '-A', '-o', 'wide', '--kubeconfig', config]);
-    const offline = await flatnet(['get', 'pods', '-A', '-o', 'wide', '-f', DEMO]);
-    assert.equal(live.code, 0, live.stderr);
-    assert.equal(live.stdout, offline.stdout);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    for (const args of [['get', 'pods', '-A', '-o', 'wide'], ['matrix', '-n', 'production']]) {
+      const live = await flatnet([...args, '--kubeconfig', config]);
+      const offline = await flatnet([...args, '-f', DEMO]);
+      assert.equal(live.code, 0, live.stderr);
+      assert.ok(offline.stdout.length > 0);
+      assert.equal(live.stdout, offline.stdout);
+    }
+    up.kill('SIGKILL');
+    await exited;
     const gone = await flatnet(['matrix', '-A', '--kubeconfig', config]);
     assert.equal(gone.code, 1);
     assert.equal(gone.stdout, '');
     assertOneErrorLine(gone.stderr, /cannot reach the API server at https:\/\/127\.0\.0\.1:\d+ \(context "flatnet"\): connection refused/);
   } finally {
-    child.kill('SIGKILL');
-    rmSync(serverDir, { recursive: true, force: true });
+    up.kill('SIGKILL');
+    await exited;
+    rmSync(stateDir, { recursive: true, force: true });
   }
 });
 
@@ -384,3 +399,5 @@ test('with every kind forbidden, reading the cluster fails with one error', asyn
     fake.server.close();
   }
 });
+
+after(() => rmSync(AFTER_CHANGE, { recursive: true, force: true }));

@@ -8,11 +8,13 @@ import { runCan } from './can.js';
 import { runDiff } from './diff.js';
 import { runDns } from './dns.js';
 import { runExec } from './exec.js';
+import { runFlows } from './flows.js';
 import { runGet } from './get.js';
 import { CliIO, processIO } from './io.js';
 import { LiveClusterError, UsageError, withLiveInput } from './load.js';
 import { runMatrix } from './matrix.js';
 import { runNodeExec } from './node-exec.js';
+import { runServerQuery, serverOption, stateOption } from './remote.js';
 import { runRules } from './rules.js';
 import { runTest } from './test.js';
 import { runTrace } from './trace.js';
@@ -76,7 +78,8 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .addOption(new Option('-o, --output <format>', 'output format: txt|json'))
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
     .addOption(kubeconfigOption()).addOption(contextOption())
-    .action(async (from: string, to: string, opts) => setCode(await runCan(from, to, opts, withLiveInput(io, opts))));
+    .addOption(serverOption()).addOption(stateOption())
+    .action(async (from: string, to: string, opts) => setCode(opts.server ? await runServerQuery('can', { from, to, ...opts }, io) : await runCan(from, to, opts, withLiveInput(io, opts))));
 
   program
     .command('matrix')
@@ -88,7 +91,8 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('--protocol <protocol>', 'protocol of --port: TCP, UDP or SCTP', 'TCP')
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
     .addOption(kubeconfigOption()).addOption(contextOption())
-    .action(async (opts) => setCode(await runMatrix(opts, withLiveInput(io, opts))));
+    .addOption(serverOption()).addOption(stateOption())
+    .action(async (opts) => setCode(opts.server ? await runServerQuery('matrix', opts, io) : await runMatrix(opts, withLiveInput(io, opts))));
 
   program
     .command('test')
@@ -106,7 +110,8 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('-n, --namespace <ns>', 'only this namespace (default: every namespace)')
     .addOption(new Option('-o, --output <format>', 'output format: txt|json|md'))
     .option('--exit-code', 'exit 1 when any connection changed, like git diff --exit-code')
-    .action(async (opts) => setCode(await runDiff(opts, io)));
+    .addOption(kubeconfigOption()).addOption(contextOption())
+    .action(async (opts) => setCode(await runDiff(opts, withLiveInput(io, opts))));
   program
     .command('rules')
     .description("Show the service-proxy rules kube-proxy would write on a node (iptables-restore input, iptables-save, iptables -L -n)")
@@ -151,7 +156,24 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('--entry-node <node>', 'for external sources: the node the packets enter')
     .option('--resolver <library>', "the source pod's resolver: glibc or musl")
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
-    .action(async (from: string, target: string, opts) => setCode(await runTrace({ from, target, ...opts }, io)));
+    .addOption(kubeconfigOption()).addOption(contextOption())
+    .addOption(serverOption()).addOption(stateOption())
+    .action(async (from: string, target: string, opts) => setCode(opts.server ? await runServerQuery('trace', { from, target, ...opts }, io) : await runTrace({ from, target, ...opts }, withLiveInput(io, opts))));
+
+  program
+    .command('flows')
+    .description('The flows a running flatnet up recorded, as hubble observe prints them; --follow streams new ones')
+    .option('--server', 'ask the running flatnet up (the default: flows exist only there)')
+    .addOption(stateOption()).addOption(kubeconfigOption()).addOption(contextOption())
+    .option('-n, --namespace <ns>', 'flows from or to this namespace')
+    .option('--pod <pod>', 'flows from or to pods whose name starts with this: [ns/]name (namespace: -n, else default)')
+    .option('--verdict <verdict>', 'FORWARDED, DROPPED or ERROR')
+    .option('--since <time>', 'flows since a duration ago (30s, 5m, 1h30m) or an RFC 3339 time')
+    .option('--last <n>', 'only the newest N matching flows of the buffer')
+    .option('-f, --follow', 'keep printing new flows as they are recorded')
+    .addOption(new Option('-o, --output <format>', 'output format: compact|json (GetFlowsResponse JSON lines, as hubble -o jsonpb)'))
+    .option('--print-node-name', 'print the node of each flow after the time')
+    .action(async (opts) => setCode(await runFlows(opts, io)));
 
   program
     .command('node')

@@ -5,9 +5,10 @@ import { createServer as createHttpServer, IncomingMessage, Server as HttpServer
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../core/clock.js';
-import type { HttpHeader, HttpRequest, HttpResponse } from '../dataplane/types.js';
+import type { HttpResponse } from '../dataplane/types.js';
 import { nginxPage } from '../ingress/nginx-responses.js';
 import type { IngressProxy, IngressRoutes } from '../ingress/proxy.js';
+import { toHttpRequest } from './http-wire.js';
 import { IngressCertificates } from './ingress-certificates.js';
 
 export interface ListenAddress {
@@ -163,14 +164,6 @@ export class IngressServer {
   }
 }
 
-/** The request as received: method, target, version and header lines in wire order and case (rawHeaders). */
-function toHttpRequest(req: IncomingMessage, body: Buffer | undefined): HttpRequest {
-  const headers: HttpHeader[] = [];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
-  const out: HttpRequest = { method: req.method ?? 'GET', target: req.url ?? '/', version: req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1', headers };
-  if (body && body.length > 0) out.body = body;
-  return out;
-}
 
 function tooLarge(req: IncomingMessage): boolean {
   return Number(req.headers['content-length'] ?? 0) > MAX_BODY;

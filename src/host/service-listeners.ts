@@ -13,9 +13,10 @@ import { createServer as createTcpServer, isIPv4, Server as TcpServer, Socket } 
 import { ClusterConfig, DEFAULT_CLUSTER_SPEC } from '../core/cluster-config.js';
 import { formatIPv4, parseCidr } from '../core/ip.js';
 import type { KubeObject } from '../core/types.js';
-import type { ConnectOutcome, DataPlane, Endpoint, HttpHeader, HttpRequest, HttpResponse, ObjectRef, Session } from '../dataplane/types.js';
+import type { ConnectOutcome, DataPlane, Endpoint, ObjectRef, Session } from '../dataplane/types.js';
 import { categorizeEndpoints } from '../proxy/categorize.js';
 import { servicePortsOf } from '../proxy/service-ports.js';
+import { answerFromSession } from './http-wire.js';
 
 /**
  * Where NodePorts listen unless told otherwise: this machine only, like the rest of flatnet (a kind port mapping's
@@ -178,26 +179,6 @@ export function listenErrorMessage(hp: HostPort, code: string | undefined, messa
   return `${hp.kind}: ${hp.service.namespace}/${hp.service.name} ${hp.ports}: cannot listen on ${where}: ${why}; the other Services are still served`;
 }
 
-/** The request as the data plane's servers take it: the request line and header lines exactly as received. */
-function toHttpRequest(req: IncomingMessage, body: Buffer): HttpRequest {
-  const headers: HttpHeader[] = [];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
-  return { method: req.method ?? 'GET', target: req.url ?? '/', version: req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1', headers, ...(body.length > 0 ? { body } : {}) };
-}
-
-/**
- * Writes a response byte for byte as the pod's server wrote it. node:http adds Date, Connection, Keep-Alive,
- * Content-Length or Transfer-Encoding unless those are removed first (removing them also leaves keep-alive to the
- * request and the response's own Connection header), and always writes an HTTP/1.1 status line: an HTTP/1.0 answer
- * (Go answers in the request's version) gets its version put back in the stored head before anything is sent.
- */
-function writeHttpResponse(res: ServerResponse, r: HttpResponse): void {
-  for (const name of ['Connection', 'Content-Length', 'Transfer-Encoding', 'Date']) res.removeHeader(name);
-  res.writeHead(r.status, r.reason, r.headers.flat());
-  const head = res as unknown as { _header?: unknown };
-  if (r.version === 'HTTP/1.0' && typeof head._header === 'string' && head._header.startsWith('HTTP/1.1 ')) head._header = `HTTP/1.0 ${head._header.slice(9)}`;
-  res.end(r.body);
-}
 
 export type ListenerState = 'listening' | 'refusing' | 'failed';
 
@@ -512,17 +493,7 @@ export class ServiceListeners {
   private serveHttp(req: IncomingMessage, res: ServerResponse): void {
     const conn = this.sessions.get(req.socket as Socket);
     if (!conn) return void req.socket.destroy();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.once('end', () => {
-      conn.session
-        .http(toHttpRequest(req, Buffer.concat(chunks)))
-        .then((r) => writeHttpResponse(res, r))
-        .catch((e: Error) => {
-          this.log(`${conn.label}: error: the pod's server failed on ${req.method} ${req.url}: ${e.message}`);
-          req.socket.destroy();
-        });
-    });
+    answerFromSession(req, res, conn.session, (e) => this.log(`${conn.label}: error: the pod's server failed on ${req.method} ${req.url}: ${e.message}`));
   }
 
   private datagram(l: HostListener, socket: UdpSocket, msg: Buffer, rinfo: RemoteInfo): void {

@@ -17,10 +17,11 @@ import { objectJson } from './object-json.js';
 import { podStreamHandlers } from './pod-exec.js';
 import { podLogHandler } from './pod-log.js';
 import { PodViews, type PodRuntime } from './pod-runtime.js';
+import { connectInPod, portForwardHandler } from './port-forward.js';
 import { filterOf, getObject, includeObjectOf, listJsonOf, listObjects, tableBody } from './reads.js';
 import { groupVersionOf, parseResourcePath, ResourceRequest } from './routes.js';
-import { ApiError, internalError, methodNotAllowed, notImplemented, pathNotFound, Status, unauthorized } from './status.js';
-import { SubresourceHandler, SubresourceRegistry } from './subresources.js';
+import { ApiError, internalError, methodNotAllowed, pathNotFound, Status, unauthorized } from './status.js';
+import { SubresourceRegistry } from './subresources.js';
 import { serveWatch, TABLE_CONTENT_TYPE } from './watch-stream.js';
 import { WatchHub } from './watch-hub.js';
 import { ApiWriter, WriteAnswer } from './writes.js';
@@ -298,14 +299,6 @@ class ApiHandler {
   }
 }
 
-/** The 501 handlers pods/exec, attach, portforward and log answer with until their implementations are registered. */
-function notYet(what: string, instead: string): SubresourceHandler {
-  const fail = () => {
-    throw notImplemented(`${what} is not implemented in flatnet's API server yet; ${instead}`);
-  };
-  return { request: fail, upgrade: fail };
-}
-
 /**
  * Starts the API server on `opts.address`, writes `<stateDir>/kubeconfig` for it, and keeps serving until `close()`.
  * Writes go through `manager` and are saved to `state` before they are acknowledged.
@@ -330,7 +323,8 @@ export async function serveApi(manager: ControllerManager, state: ApiState, opts
   handler.subresources.register('pods', 'exec', streams.exec);
   handler.subresources.register('pods', 'attach', streams.attach);
   handler.subresources.register('pods', 'log', podLogs.handler);
-  handler.subresources.register('pods', 'portforward', notYet('kubectl port-forward', 'reach the pod through a NodePort or LoadBalancer Service, which flatnet up serves on this machine'));
+  const portForward = portForwardHandler({ connect: (pod, port) => connectInPod(pods.runtime.dataPlane)(pod, port), log });
+  handler.subresources.register('pods', 'portforward', portForward);
   const server: Server = createServer({ cert: creds.cert, key: creds.key }, (req, res) => void handler.handle(req, res));
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
   server.keepAliveTimeout = 65_000;
@@ -356,6 +350,7 @@ export async function serveApi(manager: ControllerManager, state: ApiState, opts
       handler.close();
       streams.close();
       podLogs.close();
+      portForward.close();
       pods.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

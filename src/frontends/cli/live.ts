@@ -13,6 +13,7 @@ import { clusterConfigFromObjects } from '../../core/cluster-config-from-objects
 import { apiVersionOf, RESOURCE_TYPES } from '../../core/resources.js';
 import type { KubeObject } from '../../core/types.js';
 import type { CliIO } from './io.js';
+import { LiveClusterError, UsageError } from './load.js';
 
 export interface LiveOptions {
   /** A kubeconfig file; without it KUBECONFIG, then ~/.kube/config, as kubectl looks. */
@@ -33,12 +34,6 @@ export interface LiveCluster extends BuiltCluster {
   context: string;
 }
 
-/** The kubeconfig cannot be used (missing, malformed, unknown context): bad input, exit 2. */
-export class KubeconfigError extends Error {}
-
-/** The cluster could not be read (unreachable, TLS, 401, server errors): a runtime failure, exit 1. */
-export class LiveClusterError extends Error {}
-
 const DEFAULT_TIMEOUT_MS = 30_000;
 const PAGE_SIZE = 500; // kubectl's --chunk-size default (500)
 
@@ -51,7 +46,9 @@ type Lister = (param: { limit: number; _continue?: string }, options: object) =>
 
 /**
  * Lists every kind flatnet models and reads the ClusterConfig the cluster shows. A kind the user may not list (403,
- * RBAC) or the server does not serve (404) is skipped with a warning; anything else stops with one error line.
+ * RBAC) or the server does not serve (404) is skipped with a warning; anything else stops with one error line:
+ * UsageError (exit 2) for a kubeconfig that cannot be used or an unknown context, LiveClusterError (exit 1) when the
+ * cluster cannot be read (unreachable, TLS, 401, server errors, timeout).
  * Warnings go to stderr as `Warning: live: ...` and are returned in `warnings`.
  */
 export async function loadLiveCluster(opts: LiveOptions, io: CliIO): Promise<LiveCluster> {
@@ -267,12 +264,12 @@ function loadKubeConfig(opts: LiveOptions): { kc: KubeConfig; contextName: strin
   let source: string;
   if (opts.kubeconfig !== undefined) {
     source = opts.kubeconfig;
-    if (!existsSync(source)) throw new KubeconfigError(`--kubeconfig ${source}: no such file`);
+    if (!existsSync(source)) throw new UsageError(`--kubeconfig ${source}: no such file`);
     loadFile(kc, source, `--kubeconfig ${source}`);
   } else if (env.KUBECONFIG) {
     const files = env.KUBECONFIG.split(delimiter).filter((f) => f !== '');
     const present = files.filter((f) => existsSync(f));
-    if (present.length === 0) throw new KubeconfigError(`KUBECONFIG=${env.KUBECONFIG}: none of its files exists`);
+    if (present.length === 0) throw new UsageError(`KUBECONFIG=${env.KUBECONFIG}: none of its files exists`);
     source = `KUBECONFIG=${env.KUBECONFIG}`;
     mergeFirstWins(kc, present);
   } else {
@@ -284,25 +281,25 @@ function loadKubeConfig(opts: LiveOptions): { kc: KubeConfig; contextName: strin
     } else if (env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) {
       source = 'the in-cluster service account';
       kc.loadFromCluster();
-    } else throw new KubeconfigError(`no kubeconfig: ${file} does not exist and KUBECONFIG is not set; give --kubeconfig PATH`);
+    } else throw new UsageError(`no kubeconfig: ${file} does not exist and KUBECONFIG is not set; give --kubeconfig PATH`);
   }
 
   const names = kc.getContexts().map((c) => c.name);
   const list = names.length ? names.map((n) => `"${n}"`).join(', ') : 'none';
   let contextName: string;
   if (opts.context !== undefined) {
-    if (!kc.getContextObject(opts.context)) throw new KubeconfigError(`context "${opts.context}" not found in ${source}; its contexts: ${list}`);
+    if (!kc.getContextObject(opts.context)) throw new UsageError(`context "${opts.context}" not found in ${source}; its contexts: ${list}`);
     contextName = opts.context;
   } else {
     contextName = kc.getCurrentContext() ?? '';
-    if (!contextName) throw new KubeconfigError(`${source} sets no current-context; choose one with --context NAME (its contexts: ${list})`);
-    if (!kc.getContextObject(contextName)) throw new KubeconfigError(`${source}: current-context "${contextName}" is not one of its contexts (${list})`);
+    if (!contextName) throw new UsageError(`${source} sets no current-context; choose one with --context NAME (its contexts: ${list})`);
+    if (!kc.getContextObject(contextName)) throw new UsageError(`${source}: current-context "${contextName}" is not one of its contexts (${list})`);
   }
   kc.setCurrentContext(contextName);
   const ctx = kc.getContextObject(contextName) as Context;
   const cluster = kc.getCluster(ctx.cluster);
-  if (!cluster) throw new KubeconfigError(`${source}: context "${contextName}" names cluster "${ctx.cluster}", which is not defined`);
-  if (ctx.user && !kc.getUser(ctx.user)) throw new KubeconfigError(`${source}: context "${contextName}" names user "${ctx.user}", which is not defined`);
+  if (!cluster) throw new UsageError(`${source}: context "${contextName}" names cluster "${ctx.cluster}", which is not defined`);
+  if (ctx.user && !kc.getUser(ctx.user)) throw new UsageError(`${source}: context "${contextName}" names user "${ctx.user}", which is not defined`);
   return { kc, contextName, server: cluster.server, user: ctx.user ?? '' };
 }
 
@@ -311,20 +308,20 @@ function loadFile(kc: KubeConfig, file: string, label: string): void {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new KubeconfigError(`${label}: ${(e as Error).message}`);
+    throw new UsageError(`${label}: ${(e as Error).message}`);
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new KubeconfigError(`${label}: not YAML: ${String((e as Error).message).split('\n')[0]}`);
+    throw new UsageError(`${label}: not YAML: ${String((e as Error).message).split('\n')[0]}`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new KubeconfigError(`${label}: not a kubeconfig (want a YAML mapping with clusters, users and contexts)`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UsageError(`${label}: not a kubeconfig (want a YAML mapping with clusters, users and contexts)`);
   try {
     kc.loadFromString(text);
   } catch (e) {
     const message = e instanceof TypeError ? 'not a kubeconfig (want a YAML mapping with clusters, users and contexts)' : String((e as Error).message).split('\n')[0];
-    throw new KubeconfigError(`${label}: ${message}`);
+    throw new UsageError(`${label}: ${message}`);
   }
   // Relative certificate and key paths are relative to the kubeconfig's directory, as kubectl resolves them.
   kc.makePathsAbsolute(dirname(resolve(file)));

@@ -6,11 +6,11 @@ import { collectDocuments } from '../../core/documents.js';
 import { buildCluster, BuiltCluster } from '../../controllers/cluster.js';
 import { readInputs } from './inputs.js';
 import type { CliIO } from './io.js';
-import { KubeconfigError, loadLiveCluster } from './live.js';
-
-export { LiveClusterError } from './live.js';
 
 export class UsageError extends Error {}
+
+/** A live cluster could not be read (unreachable, TLS, 401, server errors, timeout): a runtime failure, exit 1. */
+export class LiveClusterError extends Error {}
 
 /** A verb's input options: manifests (-f) or a live cluster (--kubeconfig and/or --context), never both. */
 export interface InputOptions {
@@ -37,6 +37,10 @@ function liveFlags(o: InputOptions): string {
   return [o.kubeconfig !== undefined ? '--kubeconfig' : '', o.context !== undefined ? '--context' : ''].filter(Boolean).join('/');
 }
 
+function combinedError(o: InputOptions): UsageError {
+  return new UsageError(`-f and ${liveFlags(o)} cannot be combined: the cluster comes either from manifests (-f) or from a live cluster (--kubeconfig/--context)`);
+}
+
 /**
  * The single entry of the offline verbs: builds the cluster from `filename`, or reads the live cluster `kubeconfig`
  * and `context` name. Throws UsageError (exit 2) for -f with --kubeconfig, InputError (exit 2) for bad manifests,
@@ -44,16 +48,11 @@ function liveFlags(o: InputOptions): string {
  */
 export async function loadInput(input: InputOptions, io: CliIO, opts: LoadOptions = {}): Promise<LoadedCluster> {
   if (!isLive(input)) return loadCluster(input.filename, io, opts.warningLabel);
-  if (input.filename.length > 0 && !opts.flatnetDocsFromFiles)
-    throw new UsageError(`-f and ${liveFlags(input)} cannot be combined: the cluster comes either from manifests (-f) or from a live cluster (--kubeconfig/--context)`);
+  if (input.filename.length > 0 && !opts.flatnetDocsFromFiles) throw combinedError(input);
   const flatnetDocs = input.filename.length > 0 ? await readFlatnetDocs(input, io) : [];
-  let live;
-  try {
-    live = await loadLiveCluster({ kubeconfig: input.kubeconfig, context: input.context }, io);
-  } catch (e) {
-    if (e instanceof KubeconfigError) throw new UsageError(e.message);
-    throw e;
-  }
+  // The client takes over half a second to load: only live input pays for it.
+  const { loadLiveCluster } = await import('./live.js');
+  const live = await loadLiveCluster({ kubeconfig: input.kubeconfig, context: input.context }, io);
   return { objects: live.objects, warnings: live.warnings, config: live.config, flatnetDocs, files: input.filename };
 }
 
@@ -86,8 +85,7 @@ interface LiveInputIO extends CliIO {
 export function withLiveInput(io: CliIO, opts: { filename?: string[]; kubeconfig?: string; context?: string }, loadOpts: Pick<LoadOptions, 'flatnetDocsFromFiles'> = {}): CliIO {
   const input: InputOptions = { filename: opts.filename ?? [], kubeconfig: opts.kubeconfig, context: opts.context };
   if (!isLive(input)) return io;
-  if (input.filename.length > 0 && !loadOpts.flatnetDocsFromFiles)
-    throw new UsageError(`-f and ${liveFlags(input)} cannot be combined: the cluster comes either from manifests (-f) or from a live cluster (--kubeconfig/--context)`);
+  if (input.filename.length > 0 && !loadOpts.flatnetDocsFromFiles) throw combinedError(input);
   const out: LiveInputIO = { ...io, [LIVE_INPUT]: { kubeconfig: input.kubeconfig, context: input.context, ...loadOpts } };
   return out;
 }

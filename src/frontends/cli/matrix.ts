@@ -1,9 +1,12 @@
 // `flatnet matrix`: who may reach whom — np-guard's connection list per workload (txt/json/csv/md/dot) and, in txt,
 // a truth table of the pods.
 
+import type { ClusterConfig } from '../../core/cluster-config.js';
+import type { KubeObject } from '../../core/types.js';
 import { CONNLIST_FORMATS, connectionList, formatConnList, truthTable } from '../../netpol/connlist.js';
 import { analyzePolicies } from '../../netpol/policy-analysis.js';
 import { parsePort, portProblem } from '../../netpol/references.js';
+import type { Protocol } from '../../netpol/types.js';
 import { checkOutput, parseProtocol } from './can.js';
 import type { CliIO } from './io.js';
 import { loadCluster, UsageError } from './load.js';
@@ -21,6 +24,12 @@ export interface MatrixOptions {
 
 /** Runs `matrix`; exit 0 (the matrix is information, not a check). */
 export async function runMatrix(opts: MatrixOptions, io: CliIO): Promise<number> {
+  matrixArguments(opts); // checked before the input is read
+  return matrixOnCluster(await loadCluster(opts.filename, io), opts, io);
+}
+
+/** The checked --output, --protocol and --port of `matrix`. */
+function matrixArguments(opts: Omit<MatrixOptions, 'filename'>): { protocol: Protocol; port: number | undefined } {
   checkOutput(opts.output, CONNLIST_FORMATS);
   const protocol = parseProtocol(opts.protocol);
   let port: number | undefined;
@@ -31,7 +40,12 @@ export async function runMatrix(opts: MatrixOptions, io: CliIO): Promise<number>
     port = p;
   }
   if (opts.allNamespaces && opts.namespace !== undefined) throw new UsageError('-n and -A cannot be used together');
-  const cluster = await loadCluster(opts.filename, io);
+  return { protocol, port };
+}
+
+/** `matrix` on a cluster in hand (a loaded one, or the running instance's for `--server`). */
+export function matrixOnCluster(cluster: { objects: KubeObject[]; config: ClusterConfig }, opts: Omit<MatrixOptions, 'filename'>, io: CliIO): number {
+  const { protocol, port } = matrixArguments(opts);
   const analysis = analyzePolicies(cluster);
   for (const w of analysis.warnings) io.stderr(`Warning: ${w}\n`);
   const namespace = opts.namespace ?? 'default';

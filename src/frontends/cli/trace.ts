@@ -129,6 +129,11 @@ function parseLibrary(v: string | undefined): ResolverLibrary {
 
 /** Runs `trace`; returns 0 when the connection would succeed and 1 when it would not. */
 export async function runTrace(args: TraceArgs, io: CliIO): Promise<number> {
+  traceArguments(args); // checked before the input is read
+  return traceOnCluster(await loadCluster(args.filename, io), args, io);
+}
+
+function traceArguments(args: Omit<TraceArgs, 'filename'>) {
   const protocol = parseProtocol(args.protocol);
   checkOutput(args.output, OUTPUTS);
   const target = parseTarget(args.target);
@@ -136,7 +141,12 @@ export async function runTrace(args: TraceArgs, io: CliIO): Promise<number> {
   const seed = parseSeed(args.seed);
   const library = parseLibrary(args.resolver);
   if (target.http && protocol !== 'TCP') throw new UsageError(`TARGET "${args.target}": a URL is reached over TCP, not ${protocol}`);
-  const cluster = await loadCluster(args.filename, io);
+  return { protocol, target, port, seed, library };
+}
+
+/** `trace` on a cluster in hand (a loaded one, or the running instance's for `--server`): 0 when it would succeed. */
+export async function traceOnCluster(cluster: { objects: KubeObject[]; config: ClusterConfig }, args: Omit<TraceArgs, 'filename'>, io: CliIO): Promise<number> {
+  const { protocol, target, port, seed, library } = traceArguments(args);
   const { source, via } = parseSource(cluster.objects, cluster.config, args.from, args.namespace ?? 'default');
   if (args.entryNode !== undefined) {
     if (source.kind !== 'external') throw new UsageError(`--entry-node: only an external source enters the cluster through a node; FROM "${args.from}" is inside it`);

@@ -354,7 +354,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
 
     if (apiAddress !== 'off') {
       try {
-        api = await serveApi(manager, state, { address: apiAddress, stateDir: opts.state, clock: io.clock, log });
+        api = await serveApi(manager, state, { address: apiAddress, stateDir: opts.state, clock: io.clock, log, flatnet: { flows: flowLog }, pods: { dataPlane: recorded, workloads: live.dataPlane } });
         io.stdout(`API: serving the Kubernetes API on ${api.url}; kubeconfig in ${api.kubeconfigPath}\n  KUBECONFIG=${api.kubeconfigPath} kubectl get pods -o wide\n`);
       } catch (e) {
         const err = e as NodeJS.ErrnoException;

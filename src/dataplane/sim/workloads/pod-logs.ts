@@ -35,6 +35,7 @@ export class PodLogs {
   private size = 0;
   /** Lines dropped because the buffer was full. */
   dropped = 0;
+  private readonly listeners = new Set<(entry: LogEntry) => void>();
 
   constructor(readonly capacity: number = DEFAULT_LOG_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`PodLogs capacity: Invalid value: ${capacity}: must be a positive integer`);
@@ -44,8 +45,19 @@ export class PodLogs {
   append(entry: LogEntry): void {
     if (this.size === this.capacity) this.dropped++;
     else this.size++;
-    this.ring[this.next] = { ...entry, time: new Date(entry.time.getTime()) };
+    const kept = { ...entry, time: new Date(entry.time.getTime()) };
+    this.ring[this.next] = kept;
     this.next = (this.next + 1) % this.capacity;
+    if (this.listeners.size > 0) for (const l of [...this.listeners]) l({ ...kept, time: new Date(kept.time.getTime()) });
+  }
+
+  /**
+   * Calls `listener` with every entry appended from now on, of any container, in order (`kubectl logs -f`, `attach`);
+   * returns the function that stops it. A listener runs inside `append`, so it must not throw.
+   */
+  subscribe(listener: (entry: LogEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Every kept entry of a container (or of all containers), oldest first. */

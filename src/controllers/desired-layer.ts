@@ -40,10 +40,19 @@ export function docKey(o: KubeObject): string {
   return objectKey(o.kind, type.namespaced ? (ns ?? 'default') : undefined, name);
 }
 
+// Parsed documents are shared between re-reads of unchanged text (core/manifests.ts ManifestCache) and never mutated,
+// so each one's canonical form is worked out once.
+const versionOf = new WeakMap<KubeObject, string>();
+
 /** The files' version of every object they declare, by key (flatnet's own documents excluded). */
 export function fileVersions(docs: ManifestDoc[]): Map<string, string> {
   const out = new Map<string, string>();
-  for (const d of docs) if (!d.object.apiVersion?.startsWith('flatnet/')) out.set(docKey(d.object), canonicalJson(d.object));
+  for (const d of docs) {
+    if (d.object.apiVersion?.startsWith('flatnet/')) continue;
+    let v = versionOf.get(d.object);
+    if (v === undefined) versionOf.set(d.object, (v = canonicalJson(d.object)));
+    out.set(docKey(d.object), v);
+  }
   return out;
 }
 

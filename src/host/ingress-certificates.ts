@@ -2,7 +2,6 @@
 // a host whose Secret is missing, and ingress-nginx's "Fake Certificate" for every other name.
 
 import { createSecureContext, SecureContext } from 'node:tls';
-import { generate } from 'selfsigned';
 import { FAKE_CERTIFICATE_CN, HostCertificate, selectCertificate } from '../ingress/tls.js';
 
 export interface KeyPair {
@@ -18,6 +17,7 @@ export interface KeyPair {
 export async function selfSignedCertificate(commonName: string, now: Date, opts: { organization?: string; dnsNames?: string[]; rsa?: boolean } = {}): Promise<KeyPair> {
   const attrs = [...(opts.organization ? [{ name: 'organizationName', value: opts.organization }] : []), { name: 'commonName', value: commonName }];
   const notBeforeDate = new Date(now.getTime() - 86_400_000);
+  const { generate } = await import('selfsigned'); // loaded only when a certificate is made
   const pems = await generate(attrs, {
     ...(opts.rsa ? { keyType: 'rsa' as const, keySize: 2048 } : { keyType: 'ec' as const, curve: 'P-256' as const }),
     algorithm: 'sha256',

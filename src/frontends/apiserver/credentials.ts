@@ -5,7 +5,6 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import { stringify } from 'yaml';
 
 export interface ApiCredentials {
@@ -24,21 +23,23 @@ function certificateNames(host: string): { ips: string[]; dns: string[] } {
 }
 
 /**
- * A self-signed RSA 2048 certificate for `host`, marked as a CA so that kubectl (Go's crypto/x509) accepts it as its
- * own root in certificate-authority-data; the key is RSA because some TLS clients still reject EC server keys.
+ * A self-signed certificate for `host`, marked as a CA so that kubectl (Go's crypto/x509) accepts it as its own root
+ * in certificate-authority-data. The key is EC P-256, as kubeadm can issue (Go, curl and Node all accept it), because
+ * an RSA key takes a noticeable part of a cold start to generate. The library loads only when a certificate is made.
  */
 async function servingCertificate(host: string, now: Date): Promise<{ cert: string; key: string }> {
   const { ips, dns } = certificateNames(host);
   const notBeforeDate = new Date(now.getTime() - 86_400_000);
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'flatnet-apiserver' }, { name: 'organizationName', value: 'flatnet' }], {
-    keyType: 'rsa',
-    keySize: 2048,
+    keyType: 'ec',
+    curve: 'P-256',
     algorithm: 'sha256',
     notBeforeDate,
     notAfterDate: new Date(notBeforeDate.getTime() + 366 * 86_400_000),
     extensions: [
       { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, keyCertSign: true, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
       { name: 'subjectAltName', altNames: [...ips.map((ip) => ({ type: 7 as const, ip })), ...dns.map((value) => ({ type: 2 as const, value }))] },
     ],

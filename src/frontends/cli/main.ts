@@ -1,24 +1,13 @@
 // The `flatnet` command: parses arguments, runs a verb, and turns errors into messages and exit codes
 // (0 success, 1 a runtime failure such as a missing object or a negative answer — a denied connection, a failing
-// test, a diff under --exit-code — and 2 bad input or usage).
+// test, a diff under --exit-code — and 2 bad input or usage). Each verb's module is loaded when the verb runs, so a
+// command pays only for what it uses (the API server, TLS and WebSocket libraries load only for `up`).
 
 import { Command, CommanderError, Option } from 'commander';
 import { formatProblem, InputError } from '../../core/errors.js';
-import { runCan } from './can.js';
-import { runDiff } from './diff.js';
-import { runDns } from './dns.js';
-import { runExec } from './exec.js';
-import { runFlows } from './flows.js';
-import { runGet } from './get.js';
 import { CliIO, processIO } from './io.js';
 import { LiveClusterError, UsageError, withLiveInput } from './load.js';
-import { runMatrix } from './matrix.js';
-import { runNodeExec } from './node-exec.js';
-import { runServerQuery, serverOption, stateOption } from './remote.js';
-import { runRules } from './rules.js';
-import { runTest } from './test.js';
-import { runTrace } from './trace.js';
-import { runUp } from './up.js';
+import { serverOption, stateOption } from './remote-options.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -46,7 +35,7 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .addOption(kubeconfigOption()).addOption(contextOption())
     .option('--show-labels', 'show all labels as the last column')
     .option('--no-headers', 'do not print headers')
-    .action(async (type: string, names: string[], opts) => setCode(await runGet(type, names, opts, withLiveInput(io, opts))));
+    .action(async (type: string, names: string[], opts) => setCode(await (await import('./get.js')).runGet(type, names, opts, withLiveInput(io, opts))));
 
   program
     .command('up')
@@ -64,7 +53,7 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
-      setCode(await runUp({ filename: opts.filename, state: opts.state, dns: opts.dns, ingress: opts.ingress, ingressTls: opts.ingressTls, nodePortAddress: opts.nodePortAddress, flows: opts.flows, api: opts.api, stopped }, io));
+      setCode(await (await import('./up.js')).runUp({ filename: opts.filename, state: opts.state, dns: opts.dns, ingress: opts.ingress, ingressTls: opts.ingressTls, nodePortAddress: opts.nodePortAddress, flows: opts.flows, api: opts.api, stopped }, io));
     });
 
   program
@@ -79,7 +68,7 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
     .addOption(kubeconfigOption()).addOption(contextOption())
     .addOption(serverOption()).addOption(stateOption())
-    .action(async (from: string, to: string, opts) => setCode(opts.server ? await runServerQuery('can', { from, to, ...opts }, io) : await runCan(from, to, opts, withLiveInput(io, opts))));
+    .action(async (from: string, to: string, opts) => setCode(opts.server ? await (await import('./remote.js')).runServerQuery('can', { from, to, ...opts }, io) : await (await import('./can.js')).runCan(from, to, opts, withLiveInput(io, opts))));
 
   program
     .command('matrix')
@@ -92,7 +81,7 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
     .addOption(kubeconfigOption()).addOption(contextOption())
     .addOption(serverOption()).addOption(stateOption())
-    .action(async (opts) => setCode(opts.server ? await runServerQuery('matrix', opts, io) : await runMatrix(opts, withLiveInput(io, opts))));
+    .action(async (opts) => setCode(opts.server ? await (await import('./remote.js')).runServerQuery('matrix', opts, io) : await (await import('./matrix.js')).runMatrix(opts, withLiveInput(io, opts))));
 
   program
     .command('test')
@@ -100,7 +89,7 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .addOption(new Option('-o, --output <format>', 'output format: txt|json'))
     .option('-f, --filename <path>', 'manifests and ConnectivityTest documents: file, directory, or - (repeatable)', collect, [])
     .addOption(kubeconfigOption()).addOption(contextOption())
-    .action(async (opts) => setCode(await runTest(opts, withLiveInput(io, opts, { flatnetDocsFromFiles: true }))));
+    .action(async (opts) => setCode(await (await import('./test.js')).runTest(opts, withLiveInput(io, opts, { flatnetDocsFromFiles: true }))));
 
   program
     .command('diff')
@@ -111,18 +100,18 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .addOption(new Option('-o, --output <format>', 'output format: txt|json|md'))
     .option('--exit-code', 'exit 1 when any connection changed, like git diff --exit-code')
     .addOption(kubeconfigOption()).addOption(contextOption())
-    .action(async (opts) => setCode(await runDiff(opts, withLiveInput(io, opts))));
+    .action(async (opts) => setCode(await (await import('./diff.js')).runDiff(opts, withLiveInput(io, opts))));
   program
     .command('rules')
-    .description("Show the service-proxy rules kube-proxy would write on a node (iptables-restore input, iptables-save, iptables -L -n)")
+    .description("Show the service-proxy rules kube-proxy would write on a node (iptables-restore input, iptables-save, iptables -L -n), or Cilium's service table where it replaces kube-proxy")
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
     .addOption(kubeconfigOption()).addOption(contextOption())
     .option('--node <name>', "node whose rules to show (default: the cluster's first node)")
-    .option('--mode <mode>', 'proxy mode: iptables|nftables|ipvs (default: the ClusterConfig proxyMode)')
-    .option('--view <view>', 'iptables: restore|save|list; nftables: restore|list|save (nft -f input, nft list table); ipvs: ipvsadm|restore|ipset|addresses')
+    .option('--mode <mode>', "proxy mode: iptables|nftables|ipvs, or cilium for Cilium's eBPF service table (default: the ClusterConfig proxyMode; cilium under spec.cni.kubeProxyReplacement)")
+    .option('--view <view>', 'iptables: restore|save|list; nftables: restore|list|save (nft -f input, nft list table); ipvs: ipvsadm|restore|ipset|addresses; cilium: service-list')
     .option('-t, --table <table>', 'table for the save and list views (iptables: filter or nat; list defaults to filter, like iptables -L)')
     .option('--chain <chain>', 'list one chain only, like iptables -t nat -L CHAIN -n')
-    .action(async (opts) => setCode(await runRules(opts, withLiveInput(io, opts))));
+    .action(async (opts) => setCode(await (await import('./rules.js')).runRules(opts, withLiveInput(io, opts))));
   program
     .command('dns')
     .description('Resolve NAME as the cluster DNS answers it, or as a pod resolves it (--from): every query tried, each answer, the result (exit 0 resolved, 1 not)')
@@ -132,7 +121,7 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('--resolver <library>', "the pod's C library: glibc or musl (Alpine)", 'glibc')
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
     .addOption(kubeconfigOption()).addOption(contextOption())
-    .action(async (name: string, opts) => setCode(await runDns(name, opts, withLiveInput(io, opts))));
+    .action(async (name: string, opts) => setCode(await (await import('./dns.js')).runDns(name, opts, withLiveInput(io, opts))));
   program
     .command('exec')
     .description('Run curl, wget, nslookup, dig, host, nc, ping, ip, cat, env, ... inside a pod over the simulated network, as kubectl exec would')
@@ -141,7 +130,7 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-c, --container <name>', 'container (default: the first, as kubectl picks)')
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
-    .action(async (pod: string, command: string[], opts) => setCode(await runExec({ namespace: opts.namespace, pod, container: opts.container, argv: command, filename: opts.filename }, io)));
+    .action(async (pod: string, command: string[], opts) => setCode(await (await import('./exec.js')).runExec({ namespace: opts.namespace, pod, container: opts.container, argv: command, filename: opts.filename }, io)));
 
   program
     .command('trace')
@@ -158,7 +147,7 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
     .addOption(kubeconfigOption()).addOption(contextOption())
     .addOption(serverOption()).addOption(stateOption())
-    .action(async (from: string, target: string, opts) => setCode(opts.server ? await runServerQuery('trace', { from, target, ...opts }, io) : await runTrace({ from, target, ...opts }, withLiveInput(io, opts))));
+    .action(async (from: string, target: string, opts) => setCode(opts.server ? await (await import('./remote.js')).runServerQuery('trace', { from, target, ...opts }, io) : await (await import('./trace.js')).runTrace({ from, target, ...opts }, withLiveInput(io, opts))));
 
   program
     .command('flows')
@@ -175,7 +164,7 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('-f, --follow', 'keep printing new flows as they are recorded')
     .addOption(new Option('-o, --output <format>', 'output format: compact|json (GetFlowsResponse JSON lines, as hubble -o jsonpb)'))
     .option('--print-node-name', 'print the node of each flow after the time')
-    .action(async (opts) => setCode(await runFlows(opts, io)));
+    .action(async (opts) => setCode(await (await import('./flows.js')).runFlows(opts, io)));
 
   program
     .command('node')
@@ -185,7 +174,7 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .argument('<node>', 'node name')
     .argument('<command...>', 'the command and its arguments, after --')
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])
-    .action(async (node: string, command: string[], opts) => setCode(await runNodeExec({ node, command, filename: opts.filename }, io)));
+    .action(async (node: string, command: string[], opts) => setCode(await (await import('./node-exec.js')).runNodeExec({ node, command, filename: opts.filename }, io)));
 
   return program;
 }

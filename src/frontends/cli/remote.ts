@@ -6,11 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
-import { Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { FLATNET_API_PREFIX, type QueryResult } from '../apiserver/flatnet-api.js';
 import { QUERY_SCHEMAS, type QueryArgs, type QueryVerb } from './cluster-queries.js';
 import type { CliIO } from './io.js';
+import { DEFAULT_STATE_DIR } from './remote-options.js';
 import { LiveClusterError, UsageError } from './load.js';
 
 /** Where the running instance is: its state directory (default ./.flatnet), or a kubeconfig and context. */
@@ -22,7 +22,6 @@ export interface ServerOptions {
   filename?: string[];
 }
 
-export const DEFAULT_STATE_DIR = './.flatnet';
 
 /** The API server of a running instance and the credentials of its kubeconfig. */
 export interface ApiEndpoint {
@@ -210,12 +209,3 @@ export async function runServerQuery<V extends QueryVerb>(verb: V, opts: Record<
   return r.exitCode;
 }
 
-/** `--server` for can, matrix and trace. */
-export function serverOption(): Option {
-  return new Option('--server', 'ask the running flatnet up (its current state) instead of reading -f: the API server named by <state>/kubeconfig or --kubeconfig');
-}
-
-/** `--state` beside --server: the directory of the running instance, whose kubeconfig names its API server. */
-export function stateOption(): Option {
-  return new Option('--state <dir>', 'with --server: the state directory of the running flatnet up (its kubeconfig is <dir>/kubeconfig)').default(DEFAULT_STATE_DIR);
-}

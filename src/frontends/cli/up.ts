@@ -4,7 +4,9 @@ import { createWriteStream, watch, FSWatcher, statSync, WriteStream } from 'node
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ControllerManager } from '../../controllers/manager.js';
-import { DEFAULT_API_ADDRESS, parseApiAddress, serveApi, type ServedApi } from '../apiserver/server.js';
+import { kubeProxyReplaced } from '../../core/cluster-config.js';
+import { DEFAULT_API_ADDRESS, parseApiAddress } from '../apiserver/api-address.js';
+import type { ServedApi } from '../apiserver/server.js';
 import { INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_SELECTOR } from '../../controllers/system-objects.js';
 import { InputError, formatProblem } from '../../core/errors.js';
 import { ManifestCache } from '../../core/manifests.js';
@@ -12,11 +14,11 @@ import { buildClusterDns } from '../../dns/cluster-dns.js';
 import { DnsListenError, DnsServer } from '../../dns/server.js';
 import type { StoreEvent } from '../../core/store.js';
 import type { KubeObject } from '../../core/types.js';
-import { IngressServer, ListenAddress } from '../../host/ingress-server.js';
+import type { IngressServer, ListenAddress } from '../../host/ingress-server.js';
 import { LiveDataPlane } from '../../host/live-data-plane.js';
 import { FlowEndpoints, FlowLog, flowJsonLine, RecordingDataPlane } from '../../dataplane/flows.js';
 import type { DataPlane } from '../../dataplane/types.js';
-import { serveServiceListeners, ServedServiceListeners } from '../../host/service-listeners.js';
+import type { ServedServiceListeners } from '../../host/service-listeners.js';
 import { ingressRoutes, IngressProxy, IngressRoutes } from '../../ingress/proxy.js';
 import { SqliteState } from '../../storage/sqlite-state.js';
 import { readInputs } from './inputs.js';
@@ -178,6 +180,8 @@ export async function serveIngress(manager: ControllerManager, live: LiveDataPla
   };
   const proxy: IngressProxy = new IngressProxy(first, { dataPlane, clock: io.clock, onLog: accessLog });
   // Started even with both addresses off: LoadBalancer/NodePort listeners hand it the controller's TLS connections.
+  // Loaded here, not at the top: the TLS libraries are a good part of a cold start and only this needs them.
+  const { IngressServer } = await import('../../host/ingress-server.js');
   const server = await IngressServer.start({ proxy, ...addresses, clock: io.clock, warn: (m) => log(`Ingress: warning: ${m}`), onError: (e) => log(`Ingress: error: ${e.message}`) });
   {
     for (const f of server.failures) {
@@ -297,7 +301,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
         state.save(events, manager.store.resourceVersion, layerChanges);
         for (const w of cluster.warnings) log(`warning: ${w}`);
         if (first) {
-          io.stdout(`flatnet: cluster "${cluster.config.name}" is up: ${cluster.config.nodes.length} nodes, CNI ${cluster.config.cni.name} (${cluster.config.cni.mode})${cluster.config.cni.networkPolicy ? ` with ${cluster.config.cni.networkPolicy}` : ''}, kube-proxy ${cluster.config.proxyMode}; state in ${resolve(opts.state)}${saved.objects.length ? ' (restored)' : ''}\n\n`);
+          io.stdout(`flatnet: cluster "${cluster.config.name}" is up: ${cluster.config.nodes.length} nodes, CNI ${cluster.config.cni.name} (${cluster.config.cni.mode})${cluster.config.cni.networkPolicy ? ` with ${cluster.config.cni.networkPolicy}` : ''}, ${kubeProxyReplaced(cluster.config) ? "Cilium's eBPF kube-proxy replacement (no kube-proxy)" : `kube-proxy ${cluster.config.proxyMode}`}; state in ${resolve(opts.state)}${saved.objects.length ? ' (restored)' : ''}\n\n`);
           io.stdout(summary(manager.store.all()) + '\n');
         } else {
           dns?.refresh(); // the cluster config (spec.dns) may have changed without any object changing
@@ -333,9 +337,26 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
       io.stdout(`Flows: appending JSON lines to ${resolve(opts.flows)}\n`);
     }
     const recorded = new RecordingDataPlane(live.dataPlane, flowLog, { clock: io.clock, endpoints: flowEndpoints });
+    const startApi = async (): Promise<ServedApi | undefined> => {
+      if (apiAddress === 'off') return undefined;
+      try {
+        const { serveApi } = await import('../apiserver/server.js');
+        const served = await serveApi(manager, state, { address: apiAddress, stateDir: opts.state, clock: io.clock, log, flatnet: { flows: flowLog }, pods: { dataPlane: recorded, workloads: live!.dataPlane } });
+        io.stdout(`API: serving the Kubernetes API on ${served.url}; kubeconfig in ${served.kubeconfigPath}\n  KUBECONFIG=${served.kubeconfigPath} kubectl get pods -o wide\n`);
+        return served;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (!err.code || !['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(err.code)) throw e;
+        log(`API: cannot listen on ${opts.api ?? DEFAULT_API_ADDRESS}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}; running without the Kubernetes API (choose another address with --api HOST:PORT, or --api off)`);
+        return undefined;
+      }
+    };
+    const apiStarting = startApi();
+    apiStarting.catch(() => undefined); // awaited below; this only keeps an early failure elsewhere from leaving it unhandled
     ingress = await serveIngress(manager, live, { ...(ingressAddress !== 'off' ? { http: ingressAddress } : {}), ...(ingressTlsAddress !== 'off' ? { https: ingressTlsAddress } : {}) }, io, log, recorded);
     if (nodePortAddress !== 'off') {
       const served = ingress;
+      const { serveServiceListeners } = await import('../../host/service-listeners.js');
       services = serveServiceListeners(() => manager.store.all(), recorded, {
         log,
         config: () => manager.cluster!.config,
@@ -352,16 +373,8 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
       stopServices = live.onUpdate(() => void services!.sync());
     }
 
-    if (apiAddress !== 'off') {
-      try {
-        api = await serveApi(manager, state, { address: apiAddress, stateDir: opts.state, clock: io.clock, log, flatnet: { flows: flowLog }, pods: { dataPlane: recorded, workloads: live.dataPlane } });
-        io.stdout(`API: serving the Kubernetes API on ${api.url}; kubeconfig in ${api.kubeconfigPath}\n  KUBECONFIG=${api.kubeconfigPath} kubectl get pods -o wide\n`);
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (!err.code || !['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(err.code)) throw e;
-        log(`API: cannot listen on ${opts.api ?? DEFAULT_API_ADDRESS}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}; running without the Kubernetes API (choose another address with --api HOST:PORT, or --api off)`);
-      }
-    }
+    // The API starts beside the Ingress server (each waits on its own certificate and libraries), then both are in.
+    api = await apiStarting;
 
     const watchers: FSWatcher[] = [];
     let timer: NodeJS.Timeout | undefined;

@@ -28,6 +28,8 @@ interface Indexed {
   nodeByName: Map<string, string | undefined>;
   nodeByIP: Map<string, string>;
   refs: ReferenceIndex;
+  /** Each pod's endpoint, worked out on first use: every flow of a pod shares it (flows are never mutated). */
+  endpoints: WeakMap<KubeObject, FlowEndpoint>;
 }
 
 function internalIP(node: KubeObject): string | undefined {
@@ -35,7 +37,7 @@ function internalIP(node: KubeObject): string | undefined {
 }
 
 function index(objects: readonly KubeObject[]): Indexed {
-  const ix: Indexed = { podByKey: new Map(), podByIP: new Map(), nodeByName: new Map(), nodeByIP: new Map(), refs: new ReferenceIndex(objects) };
+  const ix: Indexed = { podByKey: new Map(), podByIP: new Map(), nodeByName: new Map(), nodeByIP: new Map(), refs: new ReferenceIndex(objects), endpoints: new WeakMap() };
   for (const o of objects) {
     if (o.kind === 'Node') {
       const ip = internalIP(o);
@@ -98,6 +100,12 @@ export class FlowEndpoints {
   }
 
   private podEndpoint(p: KubeObject): FlowEndpoint {
+    let e = this.ix.endpoints.get(p);
+    if (!e) this.ix.endpoints.set(p, (e = this.makePodEndpoint(p)));
+    return e;
+  }
+
+  private makePodEndpoint(p: KubeObject): FlowEndpoint {
     const w = this.ix.refs.workloadOf(p);
     return {
       namespace: p.metadata.namespace ?? 'default',

@@ -4,7 +4,7 @@
 import { CLUSTER_CONFIG_API_VERSION, ClusterConfig, resolveClusterConfig } from '../core/cluster-config.js';
 import type { Clock } from '../core/clock.js';
 import { collectDocuments } from '../core/documents.js';
-import { describeObject, InputError, Problem } from '../core/errors.js';
+import { describeObject, formatProblem, InputError, Problem } from '../core/errors.js';
 import type { ManifestDoc } from '../core/manifests.js';
 import type { KubeObject } from '../core/types.js';
 import { ClusterState, reconcile } from './reconcile.js';
@@ -37,8 +37,10 @@ export function buildCluster(docs: ManifestDoc[], opts: BuildOptions): BuiltClus
     if (d.object.apiVersion !== CLUSTER_CONFIG_API_VERSION)
       problems.push({ source: d.source, object: d.object.kind, error: { field: 'apiVersion', type: 'NotSupported', value: d.object.apiVersion, detail: `supported values: "${CLUSTER_CONFIG_API_VERSION}"` } });
   const resolved = resolveClusterConfig(configs[0]?.object);
-  for (const error of resolved.errors) problems.push({ source: configs[0]?.source, object: describeObject('ClusterConfig', undefined, configs[0]?.object.metadata?.name ?? ''), error });
+  const configObject = describeObject('ClusterConfig', undefined, configs[0]?.object.metadata?.name ?? '');
+  for (const error of resolved.errors) problems.push({ source: configs[0]?.source, object: configObject, error });
   if (problems.length > 0 || !resolved.config) throw new InputError(problems);
+  const configWarnings = resolved.warnings.map((message) => formatProblem({ source: configs[0]?.source, object: configObject, error: { message } }));
   const state = reconcile(resolved.config, collected.objects, opts);
-  return { ...state, warnings: [...collected.warnings, ...state.warnings], config: resolved.config, flatnetDocs: collected.flatnet.filter((d) => d.object.kind !== 'ClusterConfig') };
+  return { ...state, warnings: [...collected.warnings, ...configWarnings, ...state.warnings], config: resolved.config, flatnetDocs: collected.flatnet.filter((d) => d.object.kind !== 'ClusterConfig') };
 }

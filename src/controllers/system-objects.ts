@@ -1,8 +1,8 @@
 // The objects every real cluster has before anyone applies anything: namespaces, the kubernetes and kube-dns
-// Services, CoreDNS, kube-proxy, the CNI's node agent and the control-plane static pods (kubeadm/kind layout), plus
-// the ingress-nginx controller that flatnet always runs, as minikube's ingress addon does.
+// Services, CoreDNS, kube-proxy (unless Cilium replaces it), the CNI's node agent and the control-plane static pods
+// (kubeadm/kind layout), plus the ingress-nginx controller that flatnet always runs, as minikube's ingress addon does.
 
-import type { ClusterConfig } from '../core/cluster-config.js';
+import { kubeProxyReplaced, type ClusterConfig } from '../core/cluster-config.js';
 import { cniProfile } from '../core/cni-profiles.js';
 import { formatIPv4 } from '../core/ip.js';
 import type { Container, KubeObject, PodSpec, Toleration } from '../core/types.js';
@@ -49,6 +49,23 @@ function kubeProxyConfigMap(config: ClusterConfig): KubeObject {
     '',
   ].join('\n');
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system', labels: { app: 'kube-proxy' } }, data: { 'config.conf': text } };
+}
+
+/**
+ * Cilium's agent configuration as its Helm chart writes it (install/kubernetes/cilium/templates/cilium-configmap.yaml),
+ * reduced to the keys that say what flatnet models: `kube-proxy-replacement`, the routing mode and tunnel protocol
+ * (1.14+ names), and `ipam: kubernetes` (pods take addresses from each Node's spec.podCIDR, as flatnet allocates them).
+ * `flatnet --kubeconfig` reads the same keys back from a live cluster.
+ */
+function ciliumConfigMap(config: ClusterConfig, namespace: string): KubeObject {
+  const tunnel = config.cni.mode !== 'native';
+  const data: Record<string, string> = {
+    ipam: 'kubernetes',
+    'kube-proxy-replacement': kubeProxyReplaced(config) ? 'true' : 'false',
+    'routing-mode': tunnel ? 'tunnel' : 'native',
+    ...(tunnel ? { 'tunnel-protocol': 'vxlan' } : {}),
+  };
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cilium-config', namespace }, data };
 }
 
 /**
@@ -282,16 +299,22 @@ export function systemObjects(config: ClusterConfig): KubeObject[] {
     ),
     coredns(),
     corednsConfigMap(config),
-    daemonSet('kube-proxy', 'kube-system', { 'k8s-app': 'kube-proxy' }, {
-      name: 'kube-proxy',
-      image: `registry.k8s.io/kube-proxy:${KUBERNETES_VERSION}`,
-      command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=$(NODE_NAME)'],
-    }),
-    kubeProxyConfigMap(config),
   );
+  // A kube-proxy-free install skips kube-proxy (`kubeadm init --skip-phases=addon/kube-proxy`) or deletes its
+  // DaemonSet and ConfigMap (Cilium's kubeproxy-free guide), so neither exists under Cilium's replacement.
+  if (!kubeProxyReplaced(config))
+    out.push(
+      daemonSet('kube-proxy', 'kube-system', { 'k8s-app': 'kube-proxy' }, {
+        name: 'kube-proxy',
+        image: `registry.k8s.io/kube-proxy:${KUBERNETES_VERSION}`,
+        command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=$(NODE_NAME)'],
+      }),
+      kubeProxyConfigMap(config),
+    );
   const cni = cniProfile(config.cni.name)!;
   if (!SYSTEM_NAMESPACES.includes(cni.agent.namespace)) out.push(namespace(cni.agent.namespace));
   out.push(daemonSet(cni.agent.name, cni.agent.namespace, cni.agent.labels, { name: cni.agent.name.replace(/-ds$/, ''), image: cni.agent.image }));
+  if (cni.name === 'cilium') out.push(ciliumConfigMap(config, cni.agent.namespace));
   // kubernetes-sigs/kube-network-policies' install manifest: a host-network DaemonSet in kube-system.
   if (config.cni.networkPolicy === 'kube-network-policies')
     out.push(daemonSet('kube-network-policies', 'kube-system', { app: 'kube-network-policies', 'k8s-app': 'kube-network-policies' }, { name: 'kube-network-policies', image: 'registry.k8s.io/networking/kube-network-policies:v0.7.0', args: ['/bin/netpol', '--hostname-override=$(MY_NODE_NAME)', '--v=2'] }));

@@ -44,7 +44,7 @@ export function clusterConfigFromObjects(objects: readonly KubeObject[], opts: O
   const nodePortRange = observeNodePortRange(flags, warn);
   const loadBalancerPool = observeLoadBalancerPool(view);
   const cni = observeCni(view, unlisted, warn);
-  const proxyMode = observeProxyMode(view, unlisted, warn);
+  const proxyMode = observeProxyMode(view, unlisted, warn, cni.kubeProxyReplacement === true);
 
   const spec: Record<string, unknown> = {
     nodes: nodes.map((n) => ({ name: n.name, ...(Object.keys(n.labels).length ? { labels: n.labels } : {}), ...(n.taints.length ? { taints: n.taints } : {}) })),
@@ -419,6 +419,17 @@ function imageTag(ds: KubeObject): string {
 type Cni = ClusterConfig['cni'];
 
 /**
+ * cilium-config's `kube-proxy-replacement`: "true" (1.14+) or "strict" (before 1.14) is the full replacement; absent
+ * or "false" ("disabled" before 1.14) is none, Cilium's Helm default. The old partial and probe modes replaced some
+ * Service types only, which flatnet does not model: they count as none, said.
+ */
+function observeKubeProxyReplacement(v: string | undefined, where: string, warn: (s: string) => void): boolean {
+  if (v === 'true' || v === 'strict') return true;
+  if (v !== undefined && v !== 'false' && v !== 'disabled') warn(`kube-proxy replacement "${v}" in ${where} replaces kube-proxy for some Service types only, which flatnet does not model: modelled as false (kube-proxy handles Services)`);
+  return false;
+}
+
+/**
  * The CNI from the node agents' DaemonSets (their names in the upstream install manifests), the mode from the agent's
  * own settings; kube-network-policies beside it sets networkPolicy.
  */
@@ -451,10 +462,11 @@ function observeCni(view: ClusterView, unlisted: Set<string>, warn: (s: string) 
     // cilium-config: routing-mode native|tunnel (1.14+), tunnel-protocol vxlan|geneve; before 1.14 `tunnel: vxlan|geneve|disabled`.
     const routing = cfg['routing-mode'] ?? (cfg.tunnel === 'disabled' ? 'native' : cfg.tunnel ? 'tunnel' : undefined);
     const protocol = cfg['tunnel-protocol'] ?? (cfg.tunnel && cfg.tunnel !== 'disabled' ? cfg.tunnel : 'vxlan');
-    if (routing === 'native') return withPolicy({ name: 'cilium', mode: 'native' });
+    const kubeProxyReplacement = observeKubeProxyReplacement(cfg['kube-proxy-replacement'], `ConfigMap ${cilium.metadata.namespace}/cilium-config`, warn);
+    if (routing === 'native') return withPolicy({ name: 'cilium', mode: 'native', kubeProxyReplacement });
     if (routing === undefined) warn(`CNI cilium mode vxlan assumed: no routing-mode in ConfigMap ${cilium.metadata.namespace}/cilium-config (Cilium's default is tunnel with VXLAN)`);
     else if (protocol !== 'vxlan') warn(`CNI cilium tunnel protocol ${protocol} is modelled as vxlan (the closest mode flatnet has)`);
-    return withPolicy({ name: 'cilium', mode: 'vxlan' });
+    return withPolicy({ name: 'cilium', mode: 'vxlan', kubeProxyReplacement });
   }
 
   const weave = find('weave-net');
@@ -558,12 +570,18 @@ function kubeProxySettings(view: ClusterView): KubeProxySettings {
 }
 
 /** kube-proxy's mode; empty means the platform default, iptables on Linux (kube-proxy --proxy-mode). */
-function observeProxyMode(view: ClusterView, unlisted: Set<string>, warn: (s: string) => void): ProxyMode {
+function observeProxyMode(view: ClusterView, unlisted: Set<string>, warn: (s: string) => void, replaced: boolean): ProxyMode {
   const s = kubeProxySettings(view);
+  // Under Cilium's kube-proxy replacement the mode is unused; a kube-proxy left running beside it is not modelled.
+  if (replaced) {
+    if (s.source !== undefined || view.daemonSets.some((d) => d.metadata.name === 'kube-proxy'))
+      warn(`kube-proxy still runs beside Cilium's kube-proxy replacement: flatnet models Services on Cilium's eBPF path only`);
+    return 'iptables';
+  }
   if (s.source === undefined) {
     const kubeProxy = view.daemonSets.some((d) => d.metadata.name === 'kube-proxy');
     warn(
-      `proxyMode iptables assumed: ${kubeProxy ? 'DaemonSet kube-system/kube-proxy shows no configuration' : unlisted.has('ConfigMap') ? 'not allowed to list ConfigMaps' : 'no kube-proxy configuration found (a kube-proxy replacement such as Cilium\'s is not modelled)'}`,
+      `proxyMode iptables assumed: ${kubeProxy ? 'DaemonSet kube-system/kube-proxy shows no configuration' : unlisted.has('ConfigMap') ? 'not allowed to list ConfigMaps' : 'no kube-proxy configuration found, and no Cilium kube-proxy replacement'}`,
     );
     return 'iptables';
   }

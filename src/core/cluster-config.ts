@@ -34,8 +34,11 @@ export interface ClusterConfig {
   /**
    * The CNI profile and mode; `networkPolicy` names a policy engine installed beside the CNI: `kube-network-policies`
    * (kubernetes-sigs/kube-network-policies) enforces NetworkPolicy over any CNI, flannel included.
+   * `kubeProxyReplacement` (Cilium only, always set for it) says whether Cilium's eBPF kube-proxy replacement runs
+   * instead of kube-proxy (see `kubeProxyReplaced`).
    */
-  cni: { name: string; mode: string; networkPolicy?: NetworkPolicyEngineName };
+  cni: { name: string; mode: string; networkPolicy?: NetworkPolicyEngineName; kubeProxyReplacement?: boolean };
+  /** kube-proxy's mode; not used when Cilium replaces kube-proxy (`kubeProxyReplaced`). */
   proxyMode: ProxyMode;
   /** The cluster DNS (CoreDNS) settings: spec.dns with its defaults. */
   dns: DnsConfig;
@@ -90,11 +93,21 @@ const TAINT_EFFECTS = ['NoExecute', 'NoSchedule', 'PreferNoSchedule'];
 const MAX_NODES = 10000;
 
 /**
- * Resolves a ClusterConfig document (or none) to a full config. Returns every problem found;
- * `config` is set only when there are none.
+ * Whether Cilium's eBPF kube-proxy replacement implements Services instead of kube-proxy: no kube-proxy runs, its
+ * proxyMode is unused, and Services live in Cilium's BPF maps (socket-LB for connections made on a node, the BPF
+ * program on the node's device for packets from outside). Cilium's docs: network/kubernetes/kubeproxy-free.rst.
  */
-export function resolveClusterConfig(doc: KubeObject | undefined): { config?: ClusterConfig; errors: FieldError[] } {
+export function kubeProxyReplaced(config: Pick<ClusterConfig, 'cni'>): boolean {
+  return config.cni.kubeProxyReplacement === true;
+}
+
+/**
+ * Resolves a ClusterConfig document (or none) to a full config. Returns every problem found;
+ * `config` is set only when there are none. `warnings` name settings that are valid but have no effect.
+ */
+export function resolveClusterConfig(doc: KubeObject | undefined): { config?: ClusterConfig; errors: FieldError[]; warnings: string[] } {
   const errors: FieldError[] = [];
+  const warnings: string[] = [];
   const specIsObject = typeof doc?.spec === 'object' && doc.spec !== null && !Array.isArray(doc.spec);
   if (doc && doc.spec !== undefined && !specIsObject) errors.push(typeInvalid('spec', doc.spec, 'object'));
   const raw = (specIsObject ? doc!.spec : {}) as Record<string, any>;
@@ -160,14 +173,17 @@ export function resolveClusterConfig(doc: KubeObject | undefined): { config?: Cl
   const dns = resolveDns(spec.dns, typeof spec.clusterDomain === 'string' ? spec.clusterDomain : '', errors);
   const cni = resolveCni(spec.cni, errors);
   if (!PROXY_MODES.includes(spec.proxyMode)) errors.push(notSupported('spec.proxyMode', spec.proxyMode, PROXY_MODES));
+  else if (cni?.kubeProxyReplacement && raw.proxyMode !== undefined)
+    warnings.push(`spec.proxyMode: "${raw.proxyMode}" is ignored: with spec.cni.kubeProxyReplacement true no kube-proxy runs (Cilium's eBPF datapath implements Services)`);
 
   if (doc?.metadata?.name !== undefined) for (const e of validateDns1123Subdomain(doc.metadata.name)) errors.push(invalid('metadata.name', doc.metadata.name, e));
-  if (errors.length > 0) return { errors };
+  if (errors.length > 0) return { errors, warnings };
   spec.cni = cni;
   spec.dns = dnsSpec(dns!);
   spec.nodes = nodes!.map((n) => ({ name: n.name, ...(Object.keys(n.labels).length ? { labels: n.labels } : {}), ...(n.taints.length ? { taints: n.taints } : {}) }));
   return {
     errors,
+    warnings,
     config: {
       name: doc?.metadata?.name ?? 'flatnet',
       nodes: nodes!,
@@ -220,7 +236,35 @@ function resolveCni(v: any, errors: FieldError[]): ClusterConfig['cni'] | undefi
     errors.push(notSupported('spec.cni.networkPolicy', np, [...NETWORK_POLICY_ENGINES]));
     return undefined;
   }
-  return { name: profile.name, mode, ...(np ? { networkPolicy: np } : {}) };
+  const kpr = resolveKubeProxyReplacement(profile.name, v.kubeProxyReplacement, errors);
+  if (kpr === null) return undefined;
+  return { name: profile.name, mode, ...(np ? { networkPolicy: np } : {}), ...(kpr !== undefined ? { kubeProxyReplacement: kpr } : {}) };
+}
+
+/**
+ * spec.cni.kubeProxyReplacement: Cilium's Helm value `kubeProxyReplacement`. Its default there is false ("By default,
+ * Helm sets kubeProxyReplacement=false, which only enables per-packet in-cluster load-balancing of ClusterIP
+ * services": Cilium docs, network/kubernetes/kubeproxy-free.rst), so flatnet's is false too; set it to true for a
+ * kube-proxy-free cluster (`helm install cilium --set kubeProxyReplacement=true`). Helm takes "true"/"false" strings
+ * as well; the pre-1.14 values strict, partial, probe and disabled were removed in Cilium 1.14. Undefined for other
+ * CNIs, null after an error.
+ */
+function resolveKubeProxyReplacement(cni: string, v: unknown, errors: FieldError[]): boolean | undefined | null {
+  const field = 'spec.cni.kubeProxyReplacement';
+  if (cni !== 'cilium') {
+    if (v === undefined) return undefined;
+    errors.push(invalid(field, v, `only Cilium replaces kube-proxy: spec.cni.name is "${cni}", whose clusters run kube-proxy (spec.proxyMode)`));
+    return null;
+  }
+  if (v === undefined) return false;
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  if (typeof v === 'string' && ['strict', 'partial', 'probe', 'disabled'].includes(v)) {
+    errors.push(invalid(field, v, 'Cilium 1.14 removed the strict, partial, probe and disabled modes: use true (strict\'s successor) or false'));
+    return null;
+  }
+  errors.push(typeInvalid(field, v, 'boolean'));
+  return null;
 }
 
 const DNS_FIELDS = ['ttl', 'podRecords', 'externalNames', 'upstream'];

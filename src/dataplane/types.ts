@@ -103,9 +103,10 @@ export interface Hop {
   rules?: string[];
 }
 
-/** What kube-proxy on a node did with a new connection to a Service address. */
+/** What the service proxy on a node (kube-proxy, or Cilium's eBPF load balancer) did with a new connection to a Service address. */
 export interface ServiceStep {
   node: string;
+  /** kube-proxy's mode, or `cilium` when Cilium's eBPF load balancer decided. */
   proxyMode: string;
   namespace: string;
   name: string;
@@ -129,8 +130,14 @@ export interface ServiceStep {
 
 /** One NAT step: the packet's addresses before and after (ports 0 where the step leaves a source port alone). */
 export interface NatStep {
-  /** `service` for kube-proxy's DNAT (and masquerade), `hostPort` for the portmap plugin's. */
+  /** `service` for a Service's DNAT (and masquerade), `hostPort` for a hostPort's (portmap's, or Cilium's HostPort service). */
   kind: 'service' | 'hostPort';
+  /**
+   * Who rewrote the addresses: netfilter (kube-proxy, portmap) when absent, which conntrack undoes on the reply;
+   * `socket-lb` when Cilium's socket-LB rewrote connect()'s destination (no packet was translated, nothing to undo on
+   * the wire); `ebpf` when a Cilium BPF program translated the packet, and Cilium's own conntrack undoes it.
+   */
+  datapath?: 'socket-lb' | 'ebpf';
   before: { source: string; destination: Endpoint };
   after: { source: string; destination: Endpoint };
   /** Whether the source was rewritten (masquerade / SNAT). */

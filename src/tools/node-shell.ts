@@ -1,20 +1,23 @@
 // A root shell on a node, as the introductions use one over ssh: the netfilter and IPVS views kube-proxy's rules
-// produce (iptables, iptables-save, nft, ipvsadm), `ip` and `bridge` over the node's network namespace, grep, `sh -c`
-// pipelines, and the network tools (curl, ping, nc, nslookup, dig) running from the node's own namespace.
+// produce (iptables, iptables-save, nft, ipvsadm), Cilium's `cilium-dbg service list` on Cilium clusters, `ip` and
+// `bridge` over the node's network namespace, grep, `sh -c` pipelines, and the network tools (curl, ping, nc,
+// nslookup, dig) running from the node's own namespace.
 //
 // @example
 // const r = await execOnNode({ node: 'node-1', objects, config, dataPlane, dns, layout, clock }, ['sh', '-c', 'iptables -t nat -L KUBE-SERVICES -n | grep my-api']);
 // r.stdout; // "KUBE-SVC-SJYKZTJCFC4ORG45  6    --  0.0.0.0/0            10.103.193.222       /* default/my-api cluster IP */ tcp dpt:80\n"
 
 import type { Clock } from '../core/clock.js';
-import type { ClusterConfig } from '../core/cluster-config.js';
+import { kubeProxyReplaced, type ClusterConfig } from '../core/cluster-config.js';
 import { formatCidr } from '../core/ip.js';
 import type { KubeObject } from '../core/types.js';
+import { runCiliumDbg } from '../dataplane/sim/cilium-dbg.js';
 import { runBridge } from '../dataplane/sim/layout/iproute2.js';
 import type { NetnsView } from '../dataplane/sim/layout/network-namespace.js';
 import { runIptables, runIptablesSave, runIpvsadm, runNft, type NodeRules } from '../dataplane/sim/netfilter-tools.js';
 import type { DataPlane } from '../dataplane/types.js';
-import { buildProxyModel } from '../proxy/model.js';
+import { ciliumHostPorts } from '../proxy/backends/cilium/index.js';
+import { buildProxyModel, type NodeProxyView } from '../proxy/model.js';
 import { runArgv } from './commands.js';
 import { nodeToolContext, type LayoutLookup } from './exec.js';
 import { runGrep } from './grep.js';
@@ -57,17 +60,29 @@ const programName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 /** Runs argv on the node (a program and its arguments, as after `--`), with a `|` word joining commands into a pipeline. */
 export async function execOnNode(ctx: NodeExecContext, argv: string[]): Promise<ToolResult> {
   const tools: ToolContext = { ...nodeToolContext(ctx), toolbox: NODE_SHELL_TOOLBOX };
-  let rules: NodeRules | undefined;
-  const nodeRules = (): NodeRules =>
-    (rules ??= { mode: ctx.config.proxyMode, view: buildProxyModel(ctx.objects, ctx.config).forNode(ctx.node), serviceCIDRs: [formatCidr(ctx.config.serviceCIDR)], now: ctx.clock.now() });
+  let view: NodeProxyView | undefined;
+  const proxyView = (): NodeProxyView => (view ??= buildProxyModel(ctx.objects, ctx.config).forNode(ctx.node));
+  const replaced = kubeProxyReplaced(ctx.config);
+  const nodeRules = (): NodeRules => ({ mode: ctx.config.proxyMode, kubeProxy: !replaced, view: proxyView(), serviceCIDRs: [formatCidr(ctx.config.serviceCIDR)], now: ctx.clock.now() });
+  // Under Cilium's replacement the netfilter tools show a node without kube-proxy; say where the Services are.
+  const kubeProxyNote = `kube-proxy is not running on node ${ctx.node}: Cilium's eBPF kube-proxy replacement keeps Services in BPF maps (cilium-dbg service list), not in iptables, nftables or IPVS; Cilium's own CILIUM_* iptables chains are not modelled`;
+  const netfilter = (tool: (r: NodeRules, args: string[]) => ToolResult) => (args: string[]): ToolResult => {
+    const r = tool(nodeRules(), args);
+    return replaced ? { ...r, notes: [...(r.notes ?? []), kubeProxyNote] } : r;
+  };
   const netns = (): NetnsView | undefined => ctx.layout.node(ctx.node);
   const programs: Record<string, NodeProgram> = {
-    iptables: (args) => runIptables(nodeRules(), args),
-    'iptables-nft': (args) => runIptables(nodeRules(), args),
-    'iptables-save': (args) => runIptablesSave(nodeRules(), args),
-    'iptables-nft-save': (args) => runIptablesSave(nodeRules(), args),
-    nft: (args) => runNft(nodeRules(), args),
-    ipvsadm: (args) => runIpvsadm(nodeRules(), args),
+    iptables: netfilter(runIptables),
+    'iptables-nft': netfilter(runIptables),
+    'iptables-save': netfilter(runIptablesSave),
+    'iptables-nft-save': netfilter(runIptablesSave),
+    nft: netfilter(runNft),
+    ipvsadm: netfilter(runIpvsadm),
+    // The agent's CLI lives in the cilium container (`kubectl -n kube-system exec ds/cilium -- cilium-dbg ...`);
+    // the node shell answers it as this node's agent would, on Cilium clusters only.
+    ...(ctx.config.cni.name === 'cilium'
+      ? { 'cilium-dbg': (args: string[]) => runCiliumDbg({ view: proxyView(), kubeProxyReplacement: replaced, hostPorts: ciliumHostPorts(ctx.objects, ctx.node) }, args) }
+      : {}),
     bridge: (args) => {
       const ns = netns();
       return ns ? runBridge(ns, args) : fail(2, `flatnet: node ${ctx.node} has no network layout (no InternalIP)\n`);

@@ -2,6 +2,7 @@
 // NetworkPolicy isolates the pod with no all-protocol rule, as Calico and Cilium enforce it), Service ClusterIPs do
 // only under IPVS (bound to kube-ipvs0; kube-proxy.md §4) and never under iptables or nftables (no interface has them).
 
+import { kubeProxyReplaced } from '../core/cluster-config.js';
 import { cniLayout } from '../dataplane/sim/layout/cni-layouts.js';
 import { ClusterIndex } from '../dataplane/sim/cluster-index.js';
 import { policyEngineFor } from '../netpol/engine.js';
@@ -52,6 +53,8 @@ function echo(ctx: ToolContext, ip: string): Echo {
     case 'clusterIP':
     case 'loadBalancerIP':
     case 'externalIP':
+      // Cilium's socket-LB translates TCP and UDP sockets only; no interface holds the address to answer an echo.
+      if (kubeProxyReplaced(ctx.config)) return { kind: 'lost', why: `${ip} is a Service address: Cilium's kube-proxy replacement keeps it only in BPF service maps for its TCP and UDP ports, and no interface answers ICMP` };
       if (ctx.config.proxyMode === 'ipvs') return { kind: 'reply', ttl: 64, rttMs: SIM_TIMING.sameNodeRttMs };
       return { kind: 'lost', why: `${ip} is a Service address: under kube-proxy ${ctx.config.proxyMode} mode it exists only in NAT rules for its ports, no interface answers ICMP (IPVS mode binds it to kube-ipvs0 and would answer)` };
     case 'service-network':

@@ -20,6 +20,12 @@ import { CommandExit, run, type CommandResult } from './layout/command-exit.js';
 /** What the tools read: the node's proxy view in its mode, the Service CIDRs (nftables), and the time (iptables-save). */
 export interface NodeRules {
   mode: ProxyMode;
+  /**
+   * False when Cilium's kube-proxy replacement runs instead of kube-proxy: then nothing writes Service rules into
+   * iptables, nftables or IPVS, and the tools show what a node without kube-proxy has (Cilium's own CILIUM_* chains
+   * are not modelled). Default true.
+   */
+  kubeProxy?: boolean;
   view: NodeProxyView;
   serviceCIDRs: string[];
   now: Date;
@@ -43,6 +49,7 @@ function notEmulated(what: string, instead = ''): CommandExit {
 
 /** The iptables rules kube-proxy leaves on the node in iptables mode; an empty ruleset in nftables mode. */
 function ruleset(r: NodeRules): Ruleset {
+  if (r.kubeProxy === false) return new Map();
   if (r.mode === 'ipvs') throw notEmulated('iptables in IPVS mode (its rules match ipsets)', 'see `flatnet rules --mode ipvs --view restore` and `--view ipset`');
   if (r.mode !== 'iptables') return new Map();
   const renderer = new IptablesRenderer(r.view);
@@ -184,6 +191,7 @@ export function runNft(r: NodeRules, argv: string[]): CommandResult {
   return run(() => {
     if (argv[0] === '-v' || argv[0] === '--version') return 'nftables v1.0.6 (Lester Gooch #5)\n';
     if (argv[0] !== 'list') throw notEmulated(`nft ${argv.join(' ')}`, 'the node answers nft list ruleset, list tables, list table and list chain');
+    if (r.kubeProxy === false) throw notEmulated(`nft ${argv.join(' ')}`, "this node runs no kube-proxy, and the tables Cilium's own iptables-nft chains live in are not modelled");
     if (r.mode !== 'nftables') {
       if (argv[1] === 'ruleset' && r.mode === 'iptables') throw notEmulated(`nft list ruleset in iptables mode`, 'iptables-nft keeps kube-proxy\'s rules in tables ip filter and ip nat, which nft would print translated; see iptables-save');
       if (r.mode === 'iptables' && argv[1] === 'tables') return 'table ip filter\ntable ip nat\n';
@@ -221,7 +229,7 @@ export function runIpvsadm(r: NodeRules, argv: string[]): CommandResult {
     // Without -n (and with no arguments, which lists) ipvsadm prints host and service names.
     if (!flags.has('n')) throw notEmulated(`ipvsadm${argv.length ? ` ${argv.join(' ')}` : ''}`, 'without -n it prints host and service names; add -n');
     // Outside IPVS mode nothing programs IPVS: ipvsadm (which loads ip_vs itself) prints an empty table.
-    const state = r.mode === 'ipvs' ? renderIpvs(r.view) : { virtualServers: [], dummyAddresses: [], ipsets: [], iptables: '', jumpRules: [], restore: '' };
+    const state = r.mode === 'ipvs' && r.kubeProxy !== false ? renderIpvs(r.view) : { virtualServers: [], dummyAddresses: [], ipsets: [], iptables: '', jumpRules: [], restore: '' };
     return flags.has('S') ? ipvsadmSave(state) : ipvsadmView(state);
   });
 }

@@ -23,7 +23,7 @@ export function describeServicePort(p: ProxyServicePort): string {
 }
 
 /** The structured form of a Service decision, for trace and the flow log. */
-export function serviceStep(node: NodeInfo, mode: ProxyMode, d: Dnat | Refusal, source: string, to: Endpoint, taken?: ProxyEndpoint): ServiceStep {
+export function serviceStep(node: NodeInfo, mode: ProxyMode | 'cilium', d: Dnat | Refusal, source: string, to: Endpoint, taken?: ProxyEndpoint): ServiceStep {
   const p = d.servicePort;
   return {
     node: node.name,
@@ -68,21 +68,28 @@ function ordinal(n: number): string {
   return `${n}${s}`;
 }
 
+/** How the endpoint was taken: affinity, a seeded draw or round-robin, with the affinity the pick now holds. */
+export function describePick(d: Dnat, pick: Pick): string {
+  const n = d.candidates.length;
+  const holds = d.affinityTimeoutSeconds !== undefined ? `; ClientIP affinity now holds the client there for ${d.affinityTimeoutSeconds}s` : '';
+  return pick.by === 'affinity'
+    ? `ClientIP session affinity keeps this client on it (affinityTimeoutSeconds ${d.affinityTimeoutSeconds})`
+    : pick.by === 'random'
+      ? `a seeded random draw, the ${ordinal(pick.index + 1)} of ${n}, each with probability 1/${n}${holds}`
+      : `round-robin, the ${ordinal(pick.index + 1)} of ${n}${holds}`;
+}
+
+/** `(reason; Cluster endpoints): 2 candidates [a, b]; took a (how)`: the part of a Service hop after the match. */
+export function describeCandidates(d: Dnat, pick: Pick, podOfIP: (ip: string) => KubeObject | undefined): string {
+  const n = d.candidates.length;
+  const list = d.candidates.map((c) => describeEndpoint(c.endpoint, podOfIP)).join(', ');
+  return `(${d.reason}; ${d.policy} endpoints): ${n} candidate${n === 1 ? '' : 's'} [${list}]; took ${describeEndpoint(pick.candidate.endpoint, podOfIP)} (${describePick(d, pick)})`;
+}
+
 /** The Service hop of a DNAT decision: the port, the entry, every candidate, the one taken and why. */
 export function serviceHop(node: NodeInfo, mode: ProxyMode, d: Dnat, pick: Pick, to: Endpoint, podOfIP: (ip: string) => KubeObject | undefined): Hop {
   const p = d.servicePort;
-  const n = d.candidates.length;
-  const list = d.candidates.map((c) => describeEndpoint(c.endpoint, podOfIP)).join(', ');
-  const holds = d.affinityTimeoutSeconds !== undefined ? `; ClientIP affinity now holds the client there for ${d.affinityTimeoutSeconds}s` : '';
-  const how =
-    pick.by === 'affinity'
-      ? `ClientIP session affinity keeps this client on it (affinityTimeoutSeconds ${d.affinityTimeoutSeconds})`
-      : pick.by === 'random'
-        ? `a seeded random draw, the ${ordinal(pick.index + 1)} of ${n}, each with probability 1/${n}${holds}`
-        : `round-robin, the ${ordinal(pick.index + 1)} of ${n}${holds}`;
-  const summary =
-    `kube-proxy (${mode}) on node ${node.name} matches ${describeServicePort(p)} at ${describeEntry(d.entry, p, to)} ` +
-    `(${d.reason}; ${d.policy} endpoints): ${n} candidate${n === 1 ? '' : 's'} [${list}]; took ${describeEndpoint(pick.candidate.endpoint, podOfIP)} (${how})`;
+  const summary = `kube-proxy (${mode}) on node ${node.name} matches ${describeServicePort(p)} at ${describeEntry(d.entry, p, to)} ${describeCandidates(d, pick, podOfIP)}`;
   const pod = podOfIP(pick.candidate.endpoint.ip);
   return { stage: 'service', at: `node ${node.name}`, summary, objects: [serviceObject(p), ...(pod ? [podObject(pod)] : [])] };
 }

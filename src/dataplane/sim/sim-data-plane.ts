@@ -1,5 +1,6 @@
-// The simulated data plane: follows one connection the way its packets would go (kube-proxy's Service rules, NAT,
-// the CNI's route, NetworkPolicy, the listening socket) over indexes of the cluster, and hands back a session.
+// The simulated data plane: follows one connection the way its packets would go (kube-proxy's Service rules or
+// Cilium's eBPF load balancer, NAT, the CNI's route, NetworkPolicy, the listening socket) over indexes of the
+// cluster, and hands back a session.
 //
 // @example
 // const dp = new SimDataPlane(cluster.objects, cluster.config, { clock: new FixedClock(TEST_NOW) });
@@ -9,13 +10,15 @@
 // else console.log(out.kind, out.reason, out.message); // e.g. timeout POLICY_DENIED dropped by NetworkPolicy ingress ...
 
 import type { Clock } from '../../core/clock.js';
-import type { ClusterConfig } from '../../core/cluster-config.js';
+import { kubeProxyReplaced, type ClusterConfig } from '../../core/cluster-config.js';
 import { describeObject, NotFoundError } from '../../core/errors.js';
 import { cidrContains, parseCidr, parseIPv4 } from '../../core/ip.js';
 import type { KubeObject } from '../../core/types.js';
 import { policyEngineFor, type NetPolEngine } from '../../netpol/engine.js';
+import { chooseCilium, ciliumContext, ciliumHookName, SERVICE_LOOPBACK_ADDRESS, SERVICES_MAP, type CiliumDecision, type CiliumHook } from '../../proxy/backends/cilium/index.js';
 import { buildProxyModel, type ProxyDecision, type ProxyModel, type ProxyProtocol } from '../../proxy/model.js';
 import type { ConnectionInfo, ConnectOutcome, ConnectRequest, DataPlane, DropReason, Endpoint, Hop, HttpRequest, HttpResponse, Protocol } from '../types.js';
+import { ciliumHostPortHop, ciliumNatHop, ciliumRefusalHop, ciliumServiceHop } from './cilium-hops.js';
 import { ClusterIndex, isLoopback, podName, podObject, type AddressOwner, type NodeInfo } from './cluster-index.js';
 import { routeHop } from './cni-route.js';
 import { deliverToNode, deliverToPod, type Delivery, type DeliveryContext } from './delivery.js';
@@ -31,7 +34,7 @@ export interface SimDataPlaneOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Replaces what answers HTTP on a pod's port (the built-in ingress-nginx controller pod's 80/443 will be served by the Ingress proxy). Return undefined to keep the emulated workload. */
   httpOverride?: (pod: KubeObject, port: number, protocol: Protocol) => ((req: HttpRequest, conn: ConnectionInfo) => Promise<HttpResponse>) | undefined;
-  /** Where kube-proxy picks endpoints at random (iptables, nftables), draw from a generator with this seed; default: round-robin. */
+  /** Where the service proxy picks endpoints at random (kube-proxy's iptables and nftables modes, Cilium), draw from a generator with this seed; default: round-robin. */
   seed?: number;
 }
 
@@ -47,6 +50,9 @@ interface Source {
   inNodeNamespace: boolean;
   at: string;
 }
+
+/** A service decision on one node: kube-proxy's, or Cilium's with the hook that took it. */
+type Decision = ProxyDecision | CiliumDecision;
 
 interface CachedWorkloads {
   /** The pod object the entry was last checked against. */
@@ -123,7 +129,9 @@ export class SimDataPlane implements DataPlane {
   connect(req: ConnectRequest): ConnectOutcome {
     checkRequest(req);
     const src = this.source(req);
-    if (src.pod && !src.inNodeNamespace && isLoopback(req.to.ip)) return this.podLoopback(src, src.pod, req);
+    // 127.0.0.0/8 stays on the pod's lo, unless socket-LB translates connect() first: the default load-balancer pool
+    // lies in 127.1.0.0/24, and Cilium's replacement looks every destination up before the kernel routes it.
+    if (src.pod && !src.inNodeNamespace && isLoopback(req.to.ip) && !this.socketTranslates(src, req)) return this.podLoopback(src, src.pod, req);
     const hops: Hop[] = [];
     const target = this.index.owner(req.to.ip);
     let at = src.node;
@@ -136,63 +144,89 @@ export class SimDataPlane implements DataPlane {
     return this.fromNode(req, src, at, target, hops);
   }
 
-  /** The path once the packet is on a node: kube-proxy, hostPort, the destination, route, policy, delivery. */
+  /** The path once the packet is on a node: the Service proxy, hostPort, the destination, route, policy, delivery. */
   private fromNode(req: ConnectRequest, src: Source, first: NodeInfo, target: AddressOwner, hops: Hop[]): ConnectOutcome {
     const { to, protocol } = req;
     // From a node's own namespace a packet to 127.0.0.0/8 leaves with source 127.0.0.1 (the lo route's src).
     const sourceIP = src.inNodeNamespace && isLoopback(to.ip) ? '127.0.0.1' : src.ip;
     let at = first;
     let leavingPod = src.pod && !src.inNodeNamespace ? src.pod : undefined;
-    let decision = this.choose(at, sourceIP, req);
+    let decision = this.decide(at, src, sourceIP, req, true);
     // NodePort rules match only addresses LOCAL to the node (`-m addrtype --dst-type LOCAL`): a packet for another
     // node's IP passes this node's rules untouched, is routed there and matches in that node's PREROUTING.
     if (decision.verdict === 'none' && target.kind === 'node' && target.node.name !== at.name) {
       hops.push(routeHop(this.config, { node: at, ...(leavingPod ? { pod: leavingPod } : {}) }, { node: target.node, ip: to.ip }));
       leavingPod = undefined;
       at = target.node;
-      decision = this.choose(at, sourceIP, req);
+      decision = this.decide(at, src, sourceIP, req, false);
+    }
+    const hook = 'hook' in decision ? decision.hook : undefined;
+    const proxy = hook ? 'cilium' : this.config.proxyMode;
+    if (decision.verdict === 'none' && 'unservedClusterIP' in decision) {
+      const hop: Hop = { stage: 'service', at: `node ${at.name}`, summary: `${ciliumHookName(decision.hook)} on node ${at.name}: ${decision.reason}; the packet follows the node's default route out of the cluster and nothing answers`, objects: [serviceObject(decision.unservedClusterIP)] };
+      hops.push(hop);
+      return failure('timeout', 'NO_ROUTE', hop.summary, hops);
     }
     if (decision.verdict === 'reject' || decision.verdict === 'drop') {
       const denied = decision.verdict === 'drop' && decision.entry === 'loadBalancerIP' && outsideSourceRanges(decision.servicePort.loadBalancerSourceRanges, sourceIP);
-      const hop = refusalHop(at, this.config.proxyMode, decision, to, denied);
-      hop.service = serviceStep(at, this.config.proxyMode, decision, sourceIP, to);
+      const hop = hook ? ciliumRefusalHop(at, hook, decision, to, denied, src.pod) : refusalHop(at, this.config.proxyMode, decision, to, denied);
+      hop.service = serviceStep(at, proxy, decision, sourceIP, to);
       hops.push(hop);
-      return failure(decision.verdict === 'reject' ? 'refused' : 'timeout', denied ? 'SOURCE_RANGE_DENIED' : 'NO_ENDPOINTS', hop.summary, hops);
+      // socket-LB refuses in the connect() call itself: EHOSTUNREACH, which clients report as "No route to host".
+      const kind = decision.verdict === 'drop' ? 'timeout' : hook === 'socket' ? 'unreachable' : 'refused';
+      return failure(kind, denied ? 'SOURCE_RANGE_DENIED' : 'NO_ENDPOINTS', hop.summary, hops);
     }
     let dst: Endpoint = to;
     let srcIP = sourceIP;
     let snat = false;
     let via = '';
     if (decision.verdict === 'dnat' && decision.candidates.length === 0) {
+      const who = hook ? ciliumHookName(hook) : `kube-proxy (${this.config.proxyMode})`;
       const hop: Hop = {
         stage: 'service',
         at: `node ${at.name}`,
-        summary: `kube-proxy (${this.config.proxyMode}) on node ${at.name} matches ${describeServicePort(decision.servicePort)} but has no endpoint to send to (${decision.reason})`,
+        summary: `${who} on node ${at.name} matches ${describeServicePort(decision.servicePort)} but has no endpoint to send to (${decision.reason})`,
         objects: [serviceObject(decision.servicePort)],
-        service: serviceStep(at, this.config.proxyMode, decision, sourceIP, to),
+        service: serviceStep(at, proxy, decision, sourceIP, to),
       };
       hops.push(hop);
       return failure('timeout', 'NO_ENDPOINTS', hop.summary, hops);
     }
     if (decision.verdict === 'dnat') {
-      // IPVS's rr scheduler takes real servers in turn; iptables' statistic and nftables' numgen draw at random.
-      const pick = this.balancer.pick(at.name, decision.servicePort, decision.candidates, sourceIP, decision.affinityTimeoutSeconds, this.config.proxyMode !== 'ipvs');
-      const hop = serviceHop(at, this.config.proxyMode, decision, pick, to, (ip) => this.index.podOfIP(ip));
-      hop.service = serviceStep(at, this.config.proxyMode, decision, sourceIP, to, pick.candidate.endpoint);
+      // IPVS's rr scheduler takes real servers in turn; iptables' statistic, nftables' numgen and Cilium's default
+      // loadBalancer.algorithm (random) draw at random.
+      const pick = this.balancer.pick(at.name, decision.servicePort, decision.candidates, sourceIP, decision.affinityTimeoutSeconds, hook !== undefined || this.config.proxyMode !== 'ipvs');
+      const podOfIP = (ip: string) => this.index.podOfIP(ip);
+      const hop = hook ? ciliumServiceHop(at, hook, decision, pick, to, src.pod, podOfIP) : serviceHop(at, this.config.proxyMode, decision, pick, to, podOfIP);
+      hop.service = serviceStep(at, proxy, decision, sourceIP, to, pick.candidate.endpoint);
       hops.push(hop);
       dst = { ip: pick.candidate.endpoint.ip, port: pick.candidate.endpoint.port };
-      if (pick.candidate.masquerade && at.ip) [srcIP, snat] = [at.ip, true];
-      const why = masqueradeWhy(decision, sourceIP, dst.ip);
-      hops.push(natHop(at, { ip: sourceIP, port: 0 }, to, dst, snat ? srcIP : undefined, why, [serviceObject(decision.servicePort)]));
+      if (hook) {
+        // socket-LB: the socket is connected to the backend, and the kernel picks its source for that address.
+        if (hook === 'socket') srcIP = src.ip;
+        else if (pick.candidate.masquerade) [srcIP, snat] = [hook === 'lxc' ? SERVICE_LOOPBACK_ADDRESS : (at.ip ?? sourceIP), true];
+        hops.push(ciliumNatHop(at, hook, { ip: sourceIP, port: 0 }, to, dst, srcIP, decision, src.pod));
+      } else {
+        if (pick.candidate.masquerade && at.ip) [srcIP, snat] = [at.ip, true];
+        const why = masqueradeWhy(decision, sourceIP, dst.ip);
+        hops.push(natHop(at, { ip: sourceIP, port: 0 }, to, dst, snat ? srcIP : undefined, why, [serviceObject(decision.servicePort)]));
+      }
       via = `; reached through ${describeServicePort(decision.servicePort)}, whose endpoint is ${dst.ip}:${dst.port}`;
     } else {
       const local = (target.kind === 'node' && target.node.name === at.name) || (target.kind === 'loopback' && src.inNodeNamespace);
       const m = local ? this.index.hostPort(at.name, protocol, to.port, to.ip) : undefined;
       if (m) {
         dst = { ip: m.pod.status?.podIP as string, port: m.containerPort };
-        // portmap's CNI-HOSTPORT-MASQ: localhost sources (route_localnet) and a pod reaching its own hostPort.
-        if ((isLoopback(sourceIP) || src.pod === m.pod) && at.ip) [srcIP, snat] = [at.ip, true];
-        hops.push(hostPortHop(at, { ip: sourceIP, port: 0 }, to, m, snat ? srcIP : undefined));
+        if (kubeProxyReplaced(this.config)) {
+          // Cilium's HostPort frontend: socket-LB on the node the connection is made on, else the BPF program on eth0.
+          const onSource = src.node !== undefined && at.name === src.node.name;
+          if (onSource) srcIP = src.ip;
+          hops.push(ciliumHostPortHop(at, onSource ? 'socket' : 'device', { ip: sourceIP, port: 0 }, to, m, srcIP));
+        } else {
+          // portmap's CNI-HOSTPORT-MASQ: localhost sources (route_localnet) and a pod reaching its own hostPort.
+          if ((isLoopback(sourceIP) || src.pod === m.pod) && at.ip) [srcIP, snat] = [at.ip, true];
+          hops.push(hostPortHop(at, { ip: sourceIP, port: 0 }, to, m, snat ? srcIP : undefined));
+        }
         via = `; reached through hostPort ${to.port} on node ${at.name}`;
       }
     }
@@ -245,6 +279,8 @@ export class SimDataPlane implements DataPlane {
   private nowhere(hops: Hop[], at: NodeInfo, owner: AddressOwner, dst: Endpoint, protocol: Protocol): ConnectOutcome {
     const where = `${dst.ip}:${dst.port}/${protocol}`;
     const mode = this.config.proxyMode;
+    const cilium = kubeProxyReplaced(this.config);
+    const noRule = cilium ? `no frontend in ${SERVICES_MAP} on node ${at.name} matches ${where}` : `no kube-proxy (${mode}) rule on node ${at.name} matches ${where}`;
     const hop = (summary: string, objects: string[] = []): Hop => ({ stage: 'service', at: `node ${at.name}`, summary, objects });
     if (owner.kind === 'clusterIP' || owner.kind === 'loadBalancerIP' || owner.kind === 'externalIP') {
       const s = owner.service;
@@ -253,18 +289,21 @@ export class SimDataPlane implements DataPlane {
       const what = `${dst.ip} is the ${owner.kind === 'clusterIP' ? 'cluster IP' : owner.kind === 'externalIP' ? 'external IP' : 'load-balancer IP'} of ${obj}, which has no port ${dst.port}/${protocol} (its ports: ${ports})`;
       // nftables: "Reject traffic to invalid ports of ClusterIPs" (cluster-ips-check); IPVS binds every cluster IP to
       // kube-ipvs0, so the node's own stack resets the connection. iptables lets the packet through untouched.
-      if (owner.kind === 'clusterIP' && (mode === 'nftables' || mode === 'ipvs')) {
+      if (owner.kind === 'clusterIP' && !cilium && (mode === 'nftables' || mode === 'ipvs')) {
         const why = mode === 'nftables' ? 'kube-proxy (nftables) rejects traffic to invalid ports of ClusterIPs' : 'IPVS binds the cluster IP to kube-ipvs0, and nothing on the node listens there';
         const h = hop(`${what}: ${why} (connection refused)`, [obj]);
         hops.push(h);
         return failure('refused', 'PORT_UNREACHABLE', h.summary, hops);
       }
-      const h = hop(`${what}: no kube-proxy (${mode}) rule on node ${at.name} matches ${where}, so the packet follows the node's default route out of the cluster and nothing answers`, [obj]);
+      const h = hop(`${what}: ${noRule}, so the packet follows the node's default route out of the cluster and nothing answers`, [obj]);
       hops.push(h);
       return failure('timeout', 'NO_ROUTE', h.summary, hops);
     }
     if (owner.kind === 'service-network') {
-      const why = mode === 'nftables' ? 'kube-proxy (nftables) drops traffic to unallocated ClusterIPs' : `no kube-proxy (${mode}) rule matches it and the node's default route leads out of the cluster`;
+      const why =
+        !cilium && mode === 'nftables'
+          ? 'kube-proxy (nftables) drops traffic to unallocated ClusterIPs'
+          : `${cilium ? `no frontend in ${SERVICES_MAP} matches it` : `no kube-proxy (${mode}) rule matches it`} and the node's default route leads out of the cluster`;
       const h = hop(`no Service has the cluster IP ${dst.ip}: ${why}`);
       hops.push(h);
       return failure('timeout', 'NO_ROUTE', h.summary, hops);
@@ -284,9 +323,31 @@ export class SimDataPlane implements DataPlane {
     return failure('unreachable', 'NO_ROUTE', msg, hops);
   }
 
-  private choose(node: NodeInfo, sourceIP: string, req: ConnectRequest): ProxyDecision {
-    const protocol = req.protocol.toLowerCase() as ProxyProtocol;
-    return this.proxyModel().forNode(node.name).choose({ sourceIP, protocol, destinationIP: req.to.ip, destinationPort: req.to.port });
+  /** Whether Cilium's socket-LB on the source's node has a frontend for the destination (kube-proxy replacement only). */
+  private socketTranslates(src: Source, req: ConnectRequest): boolean {
+    return kubeProxyReplaced(this.config) && src.node !== undefined && this.decide(src.node, src, src.ip, req, true).verdict !== 'none';
+  }
+
+  /**
+   * What the Service proxy on `node` does with the connection. Under Cilium's kube-proxy replacement: socket-LB on
+   * the node the connection is made on (`onSourceNode`), the BPF NodePort path on eth0 for packets from elsewhere.
+   * Under Cilium with kube-proxy: Cilium's per-packet balancing of a pod's cluster-IP connections, kube-proxy's rules
+   * for the rest. Otherwise kube-proxy's rules.
+   */
+  private decide(node: NodeInfo, src: Source, sourceIP: string, req: ConnectRequest, onSourceNode: boolean): Decision {
+    const view = this.proxyModel().forNode(node.name);
+    const flow = { sourceIP, protocol: req.protocol.toLowerCase() as ProxyProtocol, destinationIP: req.to.ip, destinationPort: req.to.port };
+    if (this.config.cni.name === 'cilium') {
+      if (kubeProxyReplaced(this.config)) {
+        const hook: CiliumHook = onSourceNode && src.kind !== 'external' ? 'socket' : 'device';
+        return chooseCilium(flow, hook, ciliumContext(view), src.inNodeNamespace);
+      }
+      if (onSourceNode && src.pod && !src.inNodeNamespace) {
+        const d = chooseCilium(flow, 'lxc', ciliumContext(view));
+        if (d.verdict !== 'none') return d;
+      }
+    }
+    return view.choose(flow);
   }
 
   private source(req: ConnectRequest): Source {

@@ -1,6 +1,6 @@
 // One connection traced across every layer: the source's DNS lookup, kube-proxy's Service rules (named as the node's
-// rendered ruleset names them), NAT, the CNI route, NetworkPolicy, the listening socket, the reply un-NAT'ed, and for
-// an HTTP URL the response. `flatnet trace` prints it; the API server can serve the same report.
+// rendered ruleset names them) or Cilium's BPF service maps, NAT, the CNI route, NetworkPolicy, the listening socket,
+// the reply un-NAT'ed, and for an HTTP URL the response. `flatnet trace` prints it; the API server can serve the same report.
 //
 // @example
 // const report = await traceConnection(cluster, { from: { kind: 'pod', namespace: 'production', name: 'monitoring-x' },
@@ -13,6 +13,7 @@ import { describeObject, NotFoundError } from '../../core/errors.js';
 import { parseIPv4 } from '../../core/ip.js';
 import type { KubeObject } from '../../core/types.js';
 import { buildClusterDns } from '../../dns/cluster-dns.js';
+import { CONNTRACK_MAP, REVERSE_NAT_MAP, REVERSE_SK_MAP } from '../../proxy/backends/cilium/index.js';
 import { buildProxyModel, type ProxyModel } from '../../proxy/model.js';
 import { SimDataPlane } from '../sim/sim-data-plane.js';
 import type { ConnectOutcome, ConnectionSource, Endpoint, Protocol } from '../types.js';
@@ -73,14 +74,21 @@ function withRules(hops: TraceHop[], model: () => ProxyModel, config: ClusterCon
 
 const ep = (e: Endpoint) => `${e.ip}:${e.port}`;
 
-/** The reply: from the accepting socket back to the client, with conntrack undoing each NAT in reverse order. */
+/**
+ * The reply: from the accepting socket back to the client, each NAT undone in reverse order by what made it —
+ * netfilter conntrack for kube-proxy and portmap, Cilium's own BPF conntrack and reverse-NAT maps for its NodePort
+ * path. socket-LB translated no packet: there is nothing to undo on the wire, and its reverse map gives the client's
+ * getpeername() and recvmsg() the service address.
+ */
 function replyHop(out: Connected): TraceHop {
   const { conn } = out.delivered;
-  const nats = out.hops.filter((h) => h.nat).map((h) => h.nat!);
+  const natHops = out.hops.filter((h) => h.nat);
+  const wire = natHops.filter((h) => h.nat!.datapath !== 'socket-lb');
+  const socket = natHops.find((h) => h.nat!.datapath === 'socket-lb')?.nat;
   let from = { ...conn.destination };
   let to = { ...conn.source };
   const undone: string[] = [];
-  for (const n of [...nats].reverse()) {
+  for (const n of wire.map((h) => h.nat!).reverse()) {
     if (n.snat) {
       undone.push(`un-SNATs the destination ${n.after.source} → ${n.before.source}`);
       to = { ip: n.before.source, port: to.port };
@@ -89,11 +97,15 @@ function replyHop(out: Connected): TraceHop {
     from = { ...n.before.destination };
   }
   const at = out.delivered.pod ? `pod ${out.delivered.pod.namespace}/${out.delivered.pod.name}` : `node ${out.delivered.node}`;
-  const nodes = [...new Set(out.hops.filter((h) => h.nat).map((h) => h.at))].join(', ');
-  const summary = undone.length
-    ? `reply ${ep(conn.destination)} → ${ep(conn.source)}; conntrack on ${nodes} ${undone.join(' and ')}: the client sees ${ep(from)} → ${ep(to)}`
-    : `reply ${ep(conn.destination)} → ${ep(conn.source)}: no NAT to undo, the client sees the address it dialled`;
-  const objects = [...new Set(out.hops.filter((h) => h.nat).flatMap((h) => h.objects))];
+  const nodes = [...new Set(wire.map((h) => h.at))].join(', ');
+  const engine = wire.some((h) => h.nat!.datapath === 'ebpf') ? `Cilium's BPF conntrack (${CONNTRACK_MAP}) and reverse NAT (${REVERSE_NAT_MAP})` : 'conntrack';
+  const head = `reply ${ep(conn.destination)} → ${ep(conn.source)}`;
+  let summary: string;
+  if (undone.length) summary = `${head}; ${engine} on ${nodes} ${undone.join(' and ')}: the client sees ${ep(from)} → ${ep(to)}`;
+  else if (socket)
+    summary = `${head}: socket-LB connected the client's socket to ${ep(socket.after.destination)}, so no packet was translated and there is nothing to undo on the wire; ${REVERSE_SK_MAP} gives getpeername() and recvmsg() the service address ${ep(socket.before.destination)}`;
+  else summary = `${head}: no NAT to undo, the client sees the address it dialled`;
+  const objects = [...new Set(natHops.flatMap((h) => h.objects))];
   return { stage: 'reply', at, summary, objects };
 }
 

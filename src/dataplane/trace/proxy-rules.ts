@@ -1,9 +1,11 @@
 // The rules a traced Service connection goes through on its node, in the proxy mode's own names: it runs the
 // connection's first packet through the node's rendered iptables or nftables rules (the tracers in src/proxy/tracer)
-// and keeps the path that leads where the data plane sent it; for IPVS, the virtual server and real server matched.
+// and keeps the path that leads where the data plane sent it; for IPVS, the virtual server and real server matched;
+// for Cilium, the frontend in cilium_lb4_services_v2 and the backend in cilium_lb4_backends_v3.
 
-import type { ClusterConfig } from '../../core/cluster-config.js';
+import { kubeProxyReplaced, type ClusterConfig } from '../../core/cluster-config.js';
 import { formatCidr } from '../../core/ip.js';
+import { ciliumServiceTable, findFrontend, serviceMapRules } from '../../proxy/backends/cilium/index.js';
 import { renderJumpRules } from '../../proxy/backends/iptables/jump-rules.js';
 import { IptablesRenderer } from '../../proxy/backends/iptables/render.js';
 import { nodeRuleset } from '../../proxy/backends/iptables/save-view.js';
@@ -68,6 +70,25 @@ function ipvsRules(view: NodeProxyView, step: ServiceStep): string[] | undefined
   return real ? [head, `-> ${real.address}:${real.port} ${real.forward} ${real.weight}`] : [head];
 }
 
+/**
+ * Cilium: the frontend the connection matched in the node's cilium_lb4_services_v2 (its exact address, or the
+ * `0.0.0.0:<nodePort>` wildcard socket-LB falls back to for another node's address or 127.0.0.1), with its service ID,
+ * and for a DNAT the backend taken in cilium_lb4_backends_v3. IDs are the ones `cilium-dbg service list` shows.
+ */
+function ciliumRules(view: NodeProxyView, config: ClusterConfig, step: ServiceStep): string[] | undefined {
+  const table = ciliumServiceTable(view, { kubeProxyReplacement: kubeProxyReplaced(config), hostPorts: [] });
+  const f = findFrontend(table, step.destination.ip, step.destination.port, step.protocol);
+  if (!f) return undefined;
+  if (step.verdict !== 'dnat') return [...serviceMapRules(f.frontend, f.type, f.id), f.backends.length ? 'no backend for this client' : 'no backends'];
+  const address = `${step.endpoint}/${step.protocol}`;
+  const b = f.backends.find((x) => x.address === address);
+  if (b) return serviceMapRules(f.frontend, f.type, f.id, b);
+  // externalTrafficPolicy Local: the frontend's external scope lists this node's backends only, while connections
+  // from inside the cluster use its internal scope, which holds them all (backend IDs are per address, node-wide).
+  const internal = step.candidates.includes(step.endpoint!) ? table.flatMap((x) => x.backends).find((x) => x.address === address) : undefined;
+  return internal ? serviceMapRules(f.frontend, `${f.type}, internal scope`, f.id, internal) : undefined;
+}
+
 interface Packet {
   sourceIP: string;
   protocol: string;
@@ -84,11 +105,13 @@ export function serviceRules(model: ProxyModel, config: ClusterConfig, step: Ser
   const view = model.forNode(step.node);
   const packet: Packet = { sourceIP: step.source, protocol: step.protocol.toLowerCase(), destinationIP: step.destination.ip, destinationPort: step.destination.port };
   let rules: string[] | undefined;
-  if (step.proxyMode === 'iptables') rules = iptablesRules(view, step, packet);
+  if (step.proxyMode === 'cilium') rules = ciliumRules(view, config, step);
+  else if (step.proxyMode === 'iptables') rules = iptablesRules(view, step, packet);
   else if (step.proxyMode === 'nftables') rules = nftRules(view, config, step, packet);
   else if (step.proxyMode === 'ipvs') rules = ipvsRules(view, step);
   else return { rules: [], note: `no rule renderer for proxy mode ${step.proxyMode}` };
   if (rules) return { rules };
   const where = step.verdict === 'dnat' ? `to ${step.endpoint}` : `to a ${step.verdict.toUpperCase()}`;
-  return { rules: [], note: `the rendered ${step.proxyMode} rules of node ${step.node} lead this packet nowhere ${where}: the rules and the proxy model disagree (a flatnet bug)` };
+  const what = step.proxyMode === 'cilium' ? `Cilium service table (cilium-dbg service list)` : `${step.proxyMode} rules`;
+  return { rules: [], note: `the rendered ${what} of node ${step.node} lead this packet nowhere ${where}: the rules and the proxy model disagree (a flatnet bug)` };
 }

@@ -1,6 +1,6 @@
 // Test support for traces: a small cluster under any CNI profile and proxy mode, with a client and a server on
 // node-1, a server on node-2, and Services for each case the trace tests cover (same node, across nodes, no
-// endpoints, a wrong targetPort, ExternalName, NodePort, LoadBalancer).
+// endpoints, a wrong targetPort, ExternalName, NodePort, LoadBalancer), also on Cilium without kube-proxy.
 
 const netexec = (name: string, node: string) => `apiVersion: v1
 kind: Pod
@@ -54,4 +54,13 @@ spec:
   externalName: example.com
 ---
 ${extraDocs}`;
+}
+
+/**
+ * The trace fixture on Cilium with its kube-proxy replacement on (`spec.cni.kubeProxyReplacement: true`), proxyMode
+ * left out as a kube-proxy-free cluster's config would; `extraDocs` are appended.
+ */
+export function ciliumKprFixtureYaml(mode: 'vxlan' | 'native', extraDocs = ''): string {
+  const yaml = traceFixtureYaml('cilium', mode, 'iptables', '', extraDocs);
+  return yaml.replace('  proxyMode: iptables\n', '').replace(`cni: {name: cilium, mode: ${mode}}`, `cni: {name: cilium, mode: ${mode}, kubeProxyReplacement: true}`);
 }

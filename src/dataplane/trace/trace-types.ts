@@ -27,7 +27,7 @@ export interface TraceRequest {
   entryNode?: string;
   /** The C library whose resolver expands names (default glibc). */
   library?: ResolverLibrary;
-  /** Where kube-proxy picks at random (iptables, nftables), draw with this seed instead of taking the first endpoint. */
+  /** Where the service proxy picks at random (kube-proxy's iptables and nftables modes, Cilium), draw with this seed instead of taking the first endpoint. */
   seed?: number;
 }
 

@@ -141,7 +141,7 @@ function buildProgram(io: CliIO, setCode: (c: number) => void): Command {
     .option('--protocol <protocol>', 'TCP, UDP or SCTP', 'TCP')
     .option('-n, --namespace <ns>', 'namespace of a bare pod reference')
     .addOption(new Option('-o, --output <format>', 'output format: txt|json'))
-    .option('--seed <n>', 'seed for the endpoint choice of iptables/nftables mode (deterministic either way)')
+    .option('--seed <n>', 'seed for the random endpoint choice of iptables/nftables mode and Cilium (deterministic either way)')
     .option('--entry-node <node>', 'for external sources: the node the packets enter')
     .option('--resolver <library>', "the source pod's resolver: glibc or musl")
     .option('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect, [])

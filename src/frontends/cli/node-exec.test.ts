@@ -96,3 +96,69 @@ test('an unknown node and a missing command are usage errors', async () => {
   await assert.rejects(nodeExec('node-9', ['ip', 'route']), (e: Error) => e instanceof UsageError && /node "node-9" not found; the cluster's nodes are: control-plane, node-1, node-2/.test(e.message));
   await assert.rejects(nodeExec('node-1', []), (e: Error) => e instanceof UsageError && /no command/.test(e.message));
 });
+
+// Cilium's kube-proxy replacement on the demo: no kube-proxy rules anywhere (a note says why), and the agent's
+// service table instead, checked against the Services it must hold.
+const kprYaml = demoYaml.replace(/^ {2}cni:\n {4}name: flannel\n {4}mode: vxlan\n {4}networkPolicy: kube-network-policies\n {2}proxyMode: iptables\n/m, '  cni: {name: cilium, mode: vxlan, kubeProxyReplacement: true}\n');
+const kpr = clusterFromYaml(kprYaml);
+const KPR_NOTE = "flatnet: note: kube-proxy is not running on node node-1: Cilium's eBPF kube-proxy replacement keeps Services in BPF maps (cilium-dbg service list), not in iptables, nftables or IPVS; Cilium's own CILIUM_* iptables chains are not modelled\n";
+
+test('the kube-proxy replacement fixture really replaced the demo\'s CNI', () => {
+  assert.notEqual(kprYaml, demoYaml);
+  assert.equal(kpr.config.cni.kubeProxyReplacement, true);
+});
+
+const kprCases: { golden: string; command: string[]; check: (out: string) => void }[] = [
+  {
+    golden: 'cilium-dbg-service-list-kpr.txt',
+    command: ['cilium-dbg', 'service', 'list'],
+    check: (o) => {
+      const lines = o.split('\n');
+      assert.match(lines[0], /^ID {3}Frontend {2,}Service Type {3}Backend {3,}$/);
+      const vip = find(kpr, 'Service', 'default', 'my-api').spec.clusterIP as string;
+      const row = lines.findIndex((l) => l.split(/\s+/)[1] === `${vip}:80/TCP`);
+      assert.ok(row > 0, `${vip}:80/TCP is a frontend`);
+      assert.match(lines[row], /ClusterIP +1 => \S+:8080\/TCP \(active\) +$/);
+      const pods = list(kpr, 'Pod', 'default').filter((p) => p.metadata.labels?.app === 'my-api').map((p) => `${p.status.podIP}:8080/TCP`).sort();
+      assert.deepEqual([lines[row], lines[row + 1]].map((l) => /=> (\S+)/.exec(l)![1]).sort(), pods, 'every my-api pod is a backend');
+      const lb = find(kpr, 'Service', 'ingress-nginx', 'ingress-nginx-controller');
+      assert.ok(lines.some((l) => l.split(/\s+/)[1] === `${lb.status.loadBalancer.ingress[0].ip}:80/TCP` && / LoadBalancer /.test(l)));
+      assert.ok(lines.some((l) => l.split(/\s+/)[1] === `0.0.0.0:${lb.spec.ports[0].nodePort}/TCP` && / NodePort /.test(l)), 'the NodePort wildcard');
+      assert.doesNotMatch(o, /KUBE-/);
+    },
+  },
+  { golden: 'iptables-save-kpr.txt', command: ['iptables-save'], check: (o) => assert.equal(o, '', 'nothing writes iptables rules for Services') },
+  { golden: 'iptables-nat-list-kpr.txt', command: ['iptables', '-t', 'nat', '-L', '-n'], check: (o) => assert.doesNotMatch(o, /KUBE-/) },
+  { golden: 'ipvsadm-kpr.txt', command: ['ipvsadm', '-Ln'], check: (o) => assert.equal(o.split('\n').length, 4, 'an empty IPVS table') },
+];
+
+for (const c of kprCases)
+  test(`kube-proxy replacement: node exec node-1 -- ${c.command.join(' ')} matches ${c.golden}`, async () => {
+    const r = await nodeExec('node-1', c.command, kprYaml);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, c.command[0] === 'cilium-dbg' ? '' : KPR_NOTE);
+    assertGolden(`${GOLDEN}${c.golden}`, r.stdout);
+    c.check(r.stdout);
+  });
+
+test('kube-proxy replacement: a KUBE- chain does not exist, nft is refused with the reason, other cilium-dbg commands are not emulated', async () => {
+  const chain = await nodeExec('node-1', ['iptables', '-t', 'nat', '-L', 'KUBE-SERVICES', '-n'], kprYaml);
+  assert.deepEqual(chain, { code: 1, stdout: '', stderr: `iptables v1.8.9 (nf_tables): chain \`KUBE-SERVICES' in table \`nat' is incompatible, use 'nft' tool.\n${KPR_NOTE}` });
+  const nft = await nodeExec('node-1', ['nft', 'list', 'ruleset'], kprYaml);
+  assert.equal(nft.code, 2);
+  assert.match(nft.stderr, /^flatnet: `nft list ruleset` is not emulated; this node runs no kube-proxy/);
+  const status = await nodeExec('node-1', ['cilium-dbg', 'status'], kprYaml);
+  assert.deepEqual(status, { code: 2, stdout: '', stderr: "flatnet: `cilium-dbg status` is not emulated; the node's Cilium agent answers cilium-dbg service list\n" });
+});
+
+test('cilium-dbg exists only where Cilium runs; without the replacement its table holds cluster IPs only', async () => {
+  assert.deepEqual(await nodeExec('node-1', ['cilium-dbg', 'service', 'list']), { code: 127, stdout: '', stderr: 'bash: line 1: cilium-dbg: command not found\n' });
+  const withProxy = kprYaml.replace('kubeProxyReplacement: true', 'kubeProxyReplacement: false');
+  const r = await nodeExec('node-1', ['cilium-dbg', 'service', 'list'], withProxy);
+  assert.equal(r.code, 0);
+  const types = new Set(r.stdout.split('\n').slice(1).map((l) => l.split(/\s{3,}/)[2]).filter((t) => t));
+  assert.deepEqual([...types], ['ClusterIP']);
+  const save = await nodeExec('node-1', ['iptables-save'], withProxy);
+  assert.match(save.stdout, /KUBE-SERVICES/, 'kube-proxy still runs beside Cilium');
+  assert.equal(save.stderr, '');
+});

@@ -39,7 +39,7 @@ test('the seed walkthrough: KUBE-SERVICES lists my-api\'s ClusterIP rule jumping
 const errors = [
   { name: 'an unknown node exits 2 naming the node and listing the nodes', args: ['--node', 'node-9'], code: 2, stderr: 'error: --node: node "node-9" not found; the cluster\'s nodes are: control-plane, node-1, node-2\n' },
   { name: 'an unknown view exits 2', args: ['--view', 'ipvsadm', '--mode', 'iptables'], code: 2, stderr: 'error: --view: unsupported value "ipvsadm" for mode iptables: supported values: restore, save, list\n' },
-  { name: 'an unknown mode exits 2', args: ['--mode', 'ebpf'], code: 2, stderr: 'error: --mode: unsupported value "ebpf": supported values: iptables, ipvs, nftables\n' },
+  { name: 'an unknown mode exits 2', args: ['--mode', 'ebpf'], code: 2, stderr: 'error: --mode: unsupported value "ebpf": supported values: iptables, ipvs, nftables, cilium\n' },
   { name: 'an unknown chain exits 1 with iptables\' message', args: ['--view', 'list', '--chain', 'KUBE-NOPE'], code: 1, stderr: 'iptables: No chain/target/match by that name.\n' },
 ];
 

@@ -1,8 +1,10 @@
 // `flatnet rules`: the service-proxy rules kube-proxy would write on one node, in the form a user would see them
-// (iptables-restore input, iptables-save, iptables -L -n; nft and ipvsadm views when those backends register).
+// (iptables-restore input, iptables-save, iptables -L -n; nft and ipvsadm views when those backends register), or,
+// where Cilium replaces kube-proxy, the Service frontends Cilium's agent programs (`cilium-dbg service list`).
 
-import { PROXY_MODES, ProxyMode } from '../../core/cluster-config.js';
+import { kubeProxyReplaced, PROXY_MODES, ProxyMode } from '../../core/cluster-config.js';
 import { formatCidr } from '../../core/ip.js';
+import { ciliumHostPorts, ciliumServiceTable, serviceList } from '../../proxy/backends/cilium/index.js';
 import '../../proxy/backends/iptables/backend.js';
 import '../../proxy/backends/nftables/backend.js';
 import '../../proxy/backends/ipvs/backend.js';
@@ -25,12 +27,19 @@ export interface RulesOptions {
   chain?: string;
 }
 
+/** `--mode cilium`: Cilium's eBPF service table instead of a kube-proxy mode's rules. */
+const CILIUM_MODE = 'cilium';
+const CILIUM_VIEWS = ['service-list'];
+const MODES = [...PROXY_MODES, CILIUM_MODE];
+
 /** Runs `rules`; returns the exit code (2 for usage errors and unknown nodes, 1 for an unknown chain). */
 export async function runRules(opts: RulesOptions, io: CliIO): Promise<number> {
-  if (opts.mode !== undefined && !(PROXY_MODES as readonly string[]).includes(opts.mode))
-    throw new UsageError(`--mode: unsupported value "${opts.mode}": supported values: ${PROXY_MODES.join(', ')}`);
+  if (opts.mode !== undefined && !MODES.includes(opts.mode)) throw new UsageError(`--mode: unsupported value "${opts.mode}": supported values: ${MODES.join(', ')}`);
   const cluster = await loadCluster(opts.filename, io);
+  const replaced = kubeProxyReplaced(cluster.config);
+  if (opts.mode === CILIUM_MODE || (opts.mode === undefined && replaced)) return ciliumRules(opts, cluster, io);
   const mode = (opts.mode ?? cluster.config.proxyMode) as ProxyMode;
+  if (replaced) io.stderr(`flatnet: note: kube-proxy is not running in this cluster (Cilium's eBPF kube-proxy replacement implements Services): these are the rules kube-proxy would write in ${mode} mode\n`);
   const backend = rulesBackend(mode);
   if (!backend) throw new UsageError(`--mode ${mode}: no rule renderer for this mode yet (available: ${registeredModes().join(', ')})`);
   const view = opts.view ?? backend.defaultView;
@@ -57,4 +66,33 @@ export async function runRules(opts: RulesOptions, io: CliIO): Promise<number> {
     }
     throw e;
   }
+}
+
+/**
+ * `--mode cilium` (the default where Cilium replaces kube-proxy): the node's `cilium-dbg service list`. On a Cilium
+ * cluster it is what the agent programs (cluster IPs only without the replacement); elsewhere, what Cilium's
+ * replacement would program.
+ */
+async function ciliumRules(opts: RulesOptions, cluster: Awaited<ReturnType<typeof loadCluster>>, io: CliIO): Promise<number> {
+  const view = opts.view ?? CILIUM_VIEWS[0];
+  if (!CILIUM_VIEWS.includes(view)) throw new UsageError(`--view: unsupported value "${view}" for mode ${CILIUM_MODE}: supported values: ${CILIUM_VIEWS.join(', ')}`);
+  if (opts.table !== undefined || opts.chain !== undefined) throw new UsageError(`--table and --chain: mode ${CILIUM_MODE} has no tables or chains: Cilium keeps Services in BPF maps`);
+  const model = buildProxyModel(cluster.objects, cluster.config);
+  const nodeName = opts.node ?? model.nodeNames()[0];
+  let nodeView;
+  try {
+    nodeView = model.forNode(nodeName);
+  } catch (e) {
+    if (e instanceof UnknownNodeError) {
+      io.stderr(`error: --node: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const onCilium = cluster.config.cni.name === 'cilium';
+  const kubeProxyReplacement = onCilium ? kubeProxyReplaced(cluster.config) : true;
+  if (kubeProxyReplacement && onCilium) io.stderr(`flatnet: note: kube-proxy is not running in this cluster: Cilium's eBPF kube-proxy replacement implements Services; this is node ${nodeName}'s cilium-dbg service list (--mode iptables|nftables|ipvs shows the rules kube-proxy would write)\n`);
+  if (!onCilium) io.stderr(`flatnet: note: this cluster runs ${cluster.config.cni.name} and kube-proxy: this is the service table Cilium's kube-proxy replacement would program on node ${nodeName}\n`);
+  io.stdout(serviceList(ciliumServiceTable(nodeView, { kubeProxyReplacement, hostPorts: ciliumHostPorts(cluster.objects, nodeName) })));
+  return 0;
 }

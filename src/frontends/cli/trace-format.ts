@@ -28,7 +28,10 @@ function policyLine(dir: 'egress' | 'ingress', d: PolicyDirectionStep): string {
 function rulesLine(h: TraceHop): string | undefined {
   if (!h.rules || h.rules.length === 0) return undefined;
   const mode = h.service?.proxyMode ?? 'rules';
-  return mode === 'ipvs' ? `ipvs: ${h.rules.join('   ')}` : `${mode}: ${h.rules.join(' → ')}`;
+  if (mode === 'ipvs') return `ipvs: ${h.rules.join('   ')}`;
+  // Cilium: BPF map lookups, not rules; the label says where they are.
+  if (mode === 'cilium') return `bpf maps: ${h.rules.join(' → ')}`;
+  return `${mode}: ${h.rules.join(' → ')}`;
 }
 
 /** One hop's lines: `N  stage  at`, then the summary and what the structured fields add, indented. */

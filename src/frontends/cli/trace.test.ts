@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { FixedClock } from '../../core/clock.js';
-import { traceFixtureYaml } from '../../dataplane/trace/trace-fixtures.js';
+import { ciliumKprFixtureYaml, traceFixtureYaml } from '../../dataplane/trace/trace-fixtures.js';
 import { clusterFromYaml, find, REPO_ROOT, TEST_NOW } from '../../testing/cluster.js';
 import { assertGolden } from '../../testing/golden.js';
 import { UsageError } from './load.js';
@@ -23,7 +23,11 @@ async function trace(args: Omit<TraceArgs, 'filename'> & { filename?: string[] }
 }
 
 const fx = (cni: string, mode: string, proxyMode = 'iptables') => ({ filename: ['-'], stdin: traceFixtureYaml(cni, mode, proxyMode) });
+const kprFx = (mode: 'vxlan' | 'native') => ({ filename: ['-'], stdin: ciliumKprFixtureYaml(mode) });
 const fixture = clusterFromYaml(traceFixtureYaml('flannel', 'vxlan'));
+const kpr = clusterFromYaml(ciliumKprFixtureYaml('vxlan'));
+const kprNodePort = String(find(kpr, 'Service', 'default', 'np').spec.ports[0].nodePort);
+const kprNode1 = find(kpr, 'Node', undefined, 'node-1').status.addresses[0].address as string;
 const nodePort = String(find(fixture, 'Service', 'default', 'np').spec.ports[0].nodePort);
 const node1 = find(fixture, 'Node', undefined, 'node-1').status.addresses[0].address as string;
 const lbIP = find(fixture, 'Service', 'default', 'lb').status.loadBalancer.ingress[0].ip as string;
@@ -56,6 +60,10 @@ const cases: { golden: string; args: Omit<TraceArgs, 'filename'>; input?: { file
   { golden: 'node-resolves-no-cluster-names.txt', args: { from: 'node/node-2', target: 'far', port: '80' }, input: fx('flannel', 'vxlan'), code: 1 },
   { golden: 'node-to-pod.txt', args: { from: 'node/node-2', target: `http://${farIP}:8080/` }, input: fx('flannel', 'vxlan'), code: 0 },
   { golden: 'udp-to-kube-dns.txt', args: { from: 'client', target: '10.96.0.10:53', protocol: 'udp' }, input: fx('calico', 'vxlan'), code: 0 },
+  { golden: 'cilium-kpr-same-node.txt', args: { from: 'client', target: 'http://near/' }, input: kprFx('vxlan'), code: 0 },
+  { golden: 'cilium-kpr-cross-node-native.txt', args: { from: 'client', target: 'far:80' }, input: kprFx('native'), code: 0 },
+  { golden: 'cilium-kpr-nodeport-from-external.txt', args: { from: 'external', target: `${kprNode1}:${kprNodePort}` }, input: kprFx('vxlan'), code: 0 },
+  { golden: 'cilium-kpr-no-endpoints.txt', args: { from: 'client', target: 'nobody:80' }, input: kprFx('vxlan'), code: 1 },
 ];
 
 for (const c of cases)

@@ -34,7 +34,7 @@ export interface TraceArgs {
   entryNode?: string;
   /** glibc (default) or musl: whose resolver expands names. */
   resolver?: string;
-  /** A seed for kube-proxy's random endpoint choice (iptables, nftables); default: the first endpoint in rule order. */
+  /** A seed for the random endpoint choice (kube-proxy's iptables and nftables modes, Cilium); default: the first endpoint in rule order. */
   seed?: string;
   filename: string[];
 }

@@ -18,7 +18,7 @@
 // Cilium and the AWS VPC CNI route each pod over its veth with no bridge (cni-layouts.ts says how). So under the
 // demo's Calico, `ip link show type bridge` on a node prints nothing, as on a real Calico node.
 
-import type { ClusterConfig } from '../../../core/cluster-config.js';
+import { kubeProxyReplaced, type ClusterConfig } from '../../../core/cluster-config.js';
 import { Cidr, formatCidr, formatIPv4, parseCidr } from '../../../core/ip.js';
 import type { KubeObject } from '../../../core/types.js';
 import { buildProxyModel } from '../../../proxy/model.js';
@@ -194,7 +194,8 @@ export function buildNetworkLayout(objects: KubeObject[], config: ClusterConfig)
   const cni = cniLayout(config.cni);
   const nodes = layoutNodes(objects);
   const ctx: BuildContext = { config, cni, nodes };
-  if (config.proxyMode === 'ipvs') {
+  // kube-ipvs0 exists only where kube-proxy runs in IPVS mode (not under Cilium's kube-proxy replacement).
+  if (config.proxyMode === 'ipvs' && !kubeProxyReplaced(config)) {
     const model = buildProxyModel(objects, config);
     ctx.ipvsAddresses = (node) => renderIpvs(model.forNode(node)).dummyAddresses;
   }

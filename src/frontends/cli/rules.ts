@@ -9,7 +9,7 @@ import '../../proxy/backends/iptables/backend.js';
 import '../../proxy/backends/nftables/backend.js';
 import '../../proxy/backends/ipvs/backend.js';
 import { registeredModes, rulesBackend, RulesRequestError } from '../../proxy/backends/registry.js';
-import { buildProxyModel, UnknownNodeError } from '../../proxy/model.js';
+import { buildProxyModel, NodeProxyView, UnknownNodeError } from '../../proxy/model.js';
 import type { CliIO } from './io.js';
 import { loadCluster, UsageError } from './load.js';
 
@@ -44,18 +44,8 @@ export async function runRules(opts: RulesOptions, io: CliIO): Promise<number> {
   if (!backend) throw new UsageError(`--mode ${mode}: no rule renderer for this mode yet (available: ${registeredModes().join(', ')})`);
   const view = opts.view ?? backend.defaultView;
   if (!backend.views.includes(view)) throw new UsageError(`--view: unsupported value "${view}" for mode ${mode}: supported values: ${backend.views.join(', ')}`);
-  const model = buildProxyModel(cluster.objects, cluster.config);
-  const nodeName = opts.node ?? model.nodeNames()[0];
-  let nodeView;
-  try {
-    nodeView = model.forNode(nodeName);
-  } catch (e) {
-    if (e instanceof UnknownNodeError) {
-      io.stderr(`error: --node: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const nodeView = nodeViewFor(cluster, opts.node, io);
+  if (!nodeView) return 2;
   try {
     io.stdout(backend.render(nodeView, { view, serviceCIDRs: [formatCidr(cluster.config.serviceCIDR)], ...(opts.table ? { table: opts.table } : {}), ...(opts.chain ? { chain: opts.chain } : {}) }));
     return 0;
@@ -68,6 +58,18 @@ export async function runRules(opts: RulesOptions, io: CliIO): Promise<number> {
   }
 }
 
+/** kube-proxy's view on --node (default the first node); undefined after saying why when there is no such node. */
+function nodeViewFor(cluster: Awaited<ReturnType<typeof loadCluster>>, node: string | undefined, io: CliIO): NodeProxyView | undefined {
+  const model = buildProxyModel(cluster.objects, cluster.config);
+  try {
+    return model.forNode(node ?? model.nodeNames()[0]);
+  } catch (e) {
+    if (!(e instanceof UnknownNodeError)) throw e;
+    io.stderr(`error: --node: ${e.message}\n`);
+    return undefined;
+  }
+}
+
 /**
  * `--mode cilium` (the default where Cilium replaces kube-proxy): the node's `cilium-dbg service list`. On a Cilium
  * cluster it is what the agent programs (cluster IPs only without the replacement); elsewhere, what Cilium's
@@ -77,18 +79,9 @@ async function ciliumRules(opts: RulesOptions, cluster: Awaited<ReturnType<typeo
   const view = opts.view ?? CILIUM_VIEWS[0];
   if (!CILIUM_VIEWS.includes(view)) throw new UsageError(`--view: unsupported value "${view}" for mode ${CILIUM_MODE}: supported values: ${CILIUM_VIEWS.join(', ')}`);
   if (opts.table !== undefined || opts.chain !== undefined) throw new UsageError(`--table and --chain: mode ${CILIUM_MODE} has no tables or chains: Cilium keeps Services in BPF maps`);
-  const model = buildProxyModel(cluster.objects, cluster.config);
-  const nodeName = opts.node ?? model.nodeNames()[0];
-  let nodeView;
-  try {
-    nodeView = model.forNode(nodeName);
-  } catch (e) {
-    if (e instanceof UnknownNodeError) {
-      io.stderr(`error: --node: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const nodeView = nodeViewFor(cluster, opts.node, io);
+  if (!nodeView) return 2;
+  const nodeName = nodeView.node.name;
   const onCilium = cluster.config.cni.name === 'cilium';
   const kubeProxyReplacement = onCilium ? kubeProxyReplaced(cluster.config) : true;
   if (kubeProxyReplacement && onCilium) io.stderr(`flatnet: note: kube-proxy is not running in this cluster: Cilium's eBPF kube-proxy replacement implements Services; this is node ${nodeName}'s cilium-dbg service list (--mode iptables|nftables|ipvs shows the rules kube-proxy would write)\n`);

@@ -30,6 +30,11 @@ export interface ReconcileOptions {
   clock: Clock;
   /** The state a previous reconcile produced; its allocations (IPs, nodes, ports) are kept. */
   previous?: Iterable<KubeObject>;
+  /**
+   * The desired objects are fresh copies nobody else holds (collectDocuments' defaulted copies), so reconcile may
+   * build on them instead of copying each again. Default false: the caller's objects are left untouched.
+   */
+  ownsDesired?: boolean;
 }
 
 export interface ClusterState {
@@ -81,14 +86,14 @@ function byKindOf(objects: KubeObject[]): Map<string, KubeObject[]> {
 }
 
 /** Merges the user's objects over the system objects they redeclare, as `kubectl apply` would update them. */
-function mergeWithSystem(config: ClusterConfig, desired: DesiredObject[]): KubeObject[] {
+function mergeWithSystem(config: ClusterConfig, desired: DesiredObject[], owned: boolean): KubeObject[] {
   const merged = new Map<string, KubeObject>();
   // The user's objects arrive defaulted; the system's get the same API defaults here.
   for (const o of systemObjects(config)) merged.set(keyOf(o), applyDefaults(o, o.metadata.namespace));
   for (const d of desired) {
     const key = keyOf(d.object);
     const base = merged.get(key);
-    merged.set(key, base ? mergeObjects(base, d.object) : deepClone(d.object));
+    merged.set(key, base ? mergeObjects(base, d.object) : owned ? d.object : deepClone(d.object));
   }
   return [...merged.values()].sort(compareObjects);
 }
@@ -118,7 +123,7 @@ export function reconcile(config: ClusterConfig, desired: DesiredObject[], opts:
   for (const d of desired) if (d.source) sources.set(keyOf(d.object), d.source);
   const ctx = newContext(config, opts.clock, previous, sources);
 
-  const input = mergeWithSystem(config, desired);
+  const input = mergeWithSystem(config, desired, opts.ownsDesired === true);
   const by = byKindOf(input);
   const get = (kind: string) => by.get(kind) ?? [];
   for (const o of input) if (o.kind !== 'Namespace' && o.kind !== 'Node') ensureMeta(ctx, o);

@@ -13,6 +13,11 @@ import { nodeInternalIP } from './nodes.js';
 export const READY_ANNOTATION = 'flatnet.dev/ready';
 /** Annotation that marks a pod as terminating (deletionTimestamp set, grace period running). */
 export const TERMINATING_ANNOTATION = 'flatnet.dev/terminating';
+/**
+ * Annotation that says a pod's (first) container has exited with this code: written by `kubectl attach` / `run -it`
+ * when an emulated one-shot command (nslookup, curl, ...) finishes, or by the user to model a completed pod.
+ */
+export const EXIT_CODE_ANNOTATION = 'flatnet.dev/exit-code';
 
 /**
  * Gives every scheduled pod its IP. Pods keep the IP the previous state gave them while it is still inside their
@@ -92,7 +97,21 @@ function podConditions(pod: KubeObject, ready: boolean, notReadyNames: string[])
   return [c('PodReadyToStartContainers', true), c('Initialized', true), c('Ready', ready, why), c('ContainersReady', ready, why), c('PodScheduled', true)];
 }
 
+/**
+ * The exit code a pod's container finished with, when it has finished for good: restartPolicy Never, or OnFailure
+ * with success (kubelet restarts the others, and Always restarts every exit).
+ */
+function finishedWith(pod: KubeObject): number | undefined {
+  const raw = pod.metadata.annotations?.[EXIT_CODE_ANNOTATION];
+  if (raw === undefined || !/^\d{1,3}$/.test(raw) || Number(raw) > 255) return undefined;
+  const code = Number(raw);
+  const policy = pod.spec.restartPolicy ?? 'Always';
+  return policy === 'Never' || (policy === 'OnFailure' && code === 0) ? code : undefined;
+}
+
 function setRunningStatus(pod: KubeObject, hostIP: string, podIP: string): void {
+  const exitCode = finishedWith(pod);
+  if (exitCode !== undefined) return setFinishedStatus(pod, hostIP, podIP, exitCode);
   const annotations = pod.metadata.annotations ?? {};
   const terminating = annotations[TERMINATING_ANNOTATION] === 'true' || pod.metadata.deletionTimestamp !== undefined;
   const ready = annotations[READY_ANNOTATION] !== 'false';
@@ -119,6 +138,37 @@ function setRunningStatus(pod: KubeObject, hostIP: string, podIP: string): void 
       restartCount: 0,
       started: true,
       state: { running: { startedAt: pod.metadata.creationTimestamp } },
+    })),
+    qosClass: 'BestEffort',
+  };
+}
+
+/**
+ * A pod whose containers ran to completion (kubelet's status for restartPolicy Never): phase Succeeded when every exit
+ * was 0, else Failed; each container terminated (Completed / Error); not ready with reason PodCompleted.
+ */
+function setFinishedStatus(pod: KubeObject, hostIP: string, podIP: string, exitCode: number): void {
+  const containers: Container[] = pod.spec.containers;
+  const t = pod.metadata.creationTimestamp;
+  const done = (c: any) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', reason: 'PodCompleted' } : c.type === 'PodReadyToStartContainers' ? { ...c, status: 'False' } : c);
+  pod.status = {
+    phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+    conditions: podConditions(pod, true, []).map(done),
+    hostIP,
+    hostIPs: [{ ip: hostIP }],
+    podIP,
+    podIPs: [{ ip: podIP }],
+    startTime: t,
+    containerStatuses: containers.map((c, i) => ({
+      containerID: containerID(pod, c),
+      image: normalizeImage(c.image),
+      imageID: normalizeImage(c.image),
+      lastState: {},
+      name: c.name,
+      ready: false,
+      restartCount: 0,
+      started: false,
+      state: { terminated: { containerID: containerID(pod, c), exitCode: i === 0 ? exitCode : 0, reason: (i === 0 ? exitCode : 0) === 0 ? 'Completed' : 'Error', startedAt: t, finishedAt: t } },
     })),
     qosClass: 'BestEffort',
   };

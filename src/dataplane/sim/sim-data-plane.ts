@@ -116,7 +116,9 @@ export class SimDataPlane implements DataPlane {
     for (const [key, c] of this.cache) {
       const slash = key.indexOf('/');
       const pod = this.index.pod(key.slice(0, slash), key.slice(slash + 1));
-      if (!pod || workloadSignature(pod) !== c.signature) this.cache.delete(key);
+      // A pod gone or replaced (new uid) loses its workloads; one that changed in place is rebuilt on next use and
+      // keeps its containers' logs (see workloads()).
+      if (!pod || pod.metadata.uid !== c.pod.metadata.uid) this.cache.delete(key);
     }
   }
 
@@ -392,7 +394,9 @@ export class SimDataPlane implements DataPlane {
       c.pod = pod;
       return c.workloads;
     }
-    const workloads = workloadsForPod(pod, { clock: this.opts.clock, ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}) });
+    // The same pod (uid) with new annotations or IP keeps its containers, and so their logs.
+    const carried = c && c.pod.metadata.uid === pod.metadata.uid ? { logs: c.workloads.logs } : {};
+    const workloads = workloadsForPod(pod, { clock: this.opts.clock, ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}), ...carried });
     this.cache.set(key, { pod, signature, workloads });
     return workloads;
   }

@@ -5,6 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { desiredFromWritten } from '../../controllers/desired-layer.js';
+import { EXIT_CODE_ANNOTATION } from '../../controllers/pods.js';
 import type { KubeObject } from '../../core/types.js';
 import { execInPod, type ExecResult } from '../../tools/exec.js';
 import { PodViews, queryFlag, validateContainer } from './pod-runtime.js';
@@ -295,8 +297,10 @@ export function podStreamHandlers(views: PodViews, log: (line: string) => void =
       const uid = ctx.object.metadata.uid;
       const logs = views.logs(ns, name);
       if (!logs) return refuseUpgrade(socket, `container not found ("${container}")`);
+      const oneShot = oneShotCommand(ctx.object, container);
       server.accept(req, socket, head, (ws) => {
         const channels = new Channels(ws, opts);
+        if (oneShot) return void runToCompletion(views, ctx.object, container, oneShot, channels, log);
         // What the container writes from now on, as its process's stdout and stderr (attach shows no history). Input
         // is accepted and dropped: the emulated programs read none.
         const stop = logs.subscribe((e) => {
@@ -325,6 +329,60 @@ export function podStreamHandlers(views: PodViews, log: (line: string) => void =
   };
 
   return { exec, attach, close: () => server.close() };
+}
+
+/** Programs that run once and exit: a container whose command is one of these runs to completion when attached. */
+const ONE_SHOT_PROGRAMS = new Set(['nslookup', 'dig', 'host', 'curl', 'wget', 'ping', 'echo', 'cat', 'env', 'hostname', 'ip', 'nc', 'printenv']);
+
+/**
+ * The command line of a container that runs once and exits — `kubectl run debug --image=busybox --rm -it
+ * --restart=Never -- nslookup kubernetes.default` — when its pod has not finished yet and restarts no container on
+ * success (restartPolicy Never or OnFailure). `sh -c SCRIPT` counts when the script neither sleeps nor loops.
+ */
+function oneShotCommand(pod: KubeObject, container: string): string[] | undefined {
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  if (policy === 'Always' || pod.metadata.annotations?.[EXIT_CODE_ANNOTATION] !== undefined) return undefined;
+  const c = ((pod.spec?.containers ?? []) as { name: string; command?: string[]; args?: string[] }[]).find((x) => x.name === container);
+  const argv = [...(c?.command ?? []), ...(c?.args ?? [])];
+  if (argv.length === 0) return undefined;
+  const program = argv[0].slice(argv[0].lastIndexOf('/') + 1);
+  if (program === 'sh' || program === 'bash' || program === 'ash') return argv[1] === '-c' && argv[2] !== undefined && !/\b(sleep|while|until|tail)\b/.test(argv[2]) ? argv : undefined;
+  if (program === 'nc' && argv.some((a) => /^-\w*l/.test(a))) return undefined; // a listener runs until stopped
+  return ONE_SHOT_PROGRAMS.has(program) ? argv : undefined;
+}
+
+/**
+ * Runs a one-shot container's command as its process would on start, streams what it writes to the attached client
+ * and into the container's log, then records the exit (flatnet.dev/exit-code) so the pod's phase becomes Succeeded or
+ * Failed — what `kubectl run -it` waits for before it reports the exit code and, with --rm, deletes the pod.
+ */
+async function runToCompletion(views: PodViews, pod: KubeObject, container: string, argv: string[], channels: Channels, log: (line: string) => void): Promise<void> {
+  const ns = pod.metadata.namespace ?? 'default';
+  const name = pod.metadata.name;
+  let r: ExecResult;
+  try {
+    r = await execInPod(views.execContext(pod, container, ''), argv);
+  } catch (e) {
+    log(`API: error: running ${ns}/${name} -c ${container}: ${(e as Error).message}`);
+    return channels.finish(failureStatus(`Internal error occurred: ${(e as Error).message}`));
+  }
+  const logs = views.logs(ns, name);
+  const now = views.clock.now();
+  for (const [text, stream] of [[r.stdout, 'stdout'], [r.stderr, 'stderr']] as const)
+    for (const line of text.split('\n').slice(0, text.endsWith('\n') ? -1 : undefined)) if (text) logs?.append({ time: now, container, stream, line });
+  channels.out(r.stdout);
+  channels.err(r.stderr);
+  const current = views.manager.store.get('Pod', ns, name);
+  if (current && current.metadata.uid === pod.metadata.uid) {
+    const finished = desiredFromWritten(current);
+    finished.metadata.annotations = { ...(finished.metadata.annotations ?? {}), [EXIT_CODE_ANNOTATION]: String(r.error ? 126 : r.exitCode) };
+    try {
+      views.manager.write([{ put: finished }]);
+    } catch (e) {
+      log(`API: error: recording the exit of ${ns}/${name}: ${(e as Error).message}`);
+    }
+  }
+  channels.finish(SUCCESS);
 }
 
 /** Runs argv in the container and sends its output and exit status; never throws (a failure becomes a Failure Status). */

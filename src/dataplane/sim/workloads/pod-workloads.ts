@@ -20,6 +20,11 @@ export interface WorkloadOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Log lines kept per pod across its containers. Default 1000. */
   logCapacity?: number;
+  /**
+   * The log of the same pod's previous workloads (same uid; its annotations or IP changed), carried on: its containers
+   * did not restart, so what they wrote stays and their start-up lines are not written again.
+   */
+  logs?: PodLogs;
 }
 
 interface ListenerBase {
@@ -144,7 +149,7 @@ export function workloadsForPod(pod: KubeObject, opts: WorkloadOptions): PodWork
   const { clock } = opts;
   const sleep = opts.sleep ?? realSleep;
   const identity = podIdentity(pod);
-  const logs = new PodLogs(opts.logCapacity);
+  const logs = opts.logs ?? new PodLogs(opts.logCapacity);
   const { annotations, problems } = parseWorkloadAnnotations(pod);
   const startedAt = startTime(pod, clock);
   const containers: Container[] = pod.spec?.containers ?? [];
@@ -167,7 +172,7 @@ export function workloadsForPod(pod: KubeObject, opts: WorkloadOptions): PodWork
     }
   } else programs.forEach((p, index) => p.bindings.forEach((binding) => wanted.push({ index, binding, source: 'program' })));
 
-  programs.forEach((p, i) => p.startupLogs?.forEach(({ line, stream }) => logs.append({ time: startedAt, container: containers[i].name, stream, line })));
+  if (!opts.logs) programs.forEach((p, i) => p.startupLogs?.forEach(({ line, stream }) => logs.append({ time: startedAt, container: containers[i].name, stream, line })));
   const listeners: Listener[] = [];
   const notListening: NotListening[] = [];
   const holder = new Map<string, number>();

@@ -12,6 +12,7 @@ import type { StoreEvent } from '../../core/store.js';
 import { loadOrCreateCredentials, writeKubeconfig } from './credentials.js';
 import { FlatnetApi, type FlatnetApiOptions } from './flatnet-api.js';
 import { aggregatedContentType, aggregatedDiscovery, aggregatedVersion, legacyCoreVersions, legacyGroup, legacyGroupList, openApiDocument, openApiIndex, resourceList, SCALABLE_KINDS, versionInfo, wantsTable } from './discovery.js';
+import { nodeLease, nodeLeaseName } from './node-leases.js';
 import { objectJson } from './object-json.js';
 import { podStreamHandlers } from './pod-exec.js';
 import { podLogHandler } from './pod-log.js';
@@ -19,7 +20,7 @@ import { PodViews, type PodRuntime } from './pod-runtime.js';
 import { connectInPod, portForwardHandler } from './port-forward.js';
 import { filterOf, getObject, includeObjectOf, listJsonOf, listObjects, tableBody } from './reads.js';
 import { groupVersionOf, parseResourcePath, ResourceRequest } from './routes.js';
-import { ApiError, internalError, methodNotAllowed, pathNotFound, Status, unauthorized } from './status.js';
+import { ApiError, internalError, methodNotAllowed, objectNotFound, pathNotFound, Status, unauthorized } from './status.js';
 import { SubresourceRegistry } from './subresources.js';
 import { serveWatch, TABLE_CONTENT_TYPE } from './watch-stream.js';
 import { WatchHub } from './watch-hub.js';
@@ -155,6 +156,12 @@ class ApiHandler {
     const resource = parseResourcePath(path);
     if (resource) return this.resource(req, res, resource, url.searchParams);
     if (method !== 'GET') throw pathNotFound();
+    const lease = nodeLeaseName(path);
+    if (lease !== undefined) {
+      const node = this.manager.store.get('Node', undefined, lease);
+      if (!node) throw objectNotFound('coordination.k8s.io', 'leases', lease, `leases.coordination.k8s.io "${lease}" not found`);
+      return sendJson(res, 200, nodeLease(node, this.clock.now()));
+    }
     if (PUBLIC_PATHS.test(path) && path !== '/version') {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('ok');

@@ -63,6 +63,11 @@ export function notFound(t: ResourceType, name: string): ApiError {
   return failure(404, 'NotFound', `${qualifiedResource(t)} "${name}" not found`, resourceDetails(t, name));
 }
 
+/** A 404 for an object outside the modelled kinds, with the message kube-apiserver gives (e.g. a node's Lease). */
+export function objectNotFound(group: string, kind: string, name: string, message: string): ApiError {
+  return failure(404, 'NotFound', message, { name, group, kind });
+}
+
 /** The answer to a path no handler serves (errors.NewNotFound for an unknown resource, as genericapiserver's 404). */
 export function pathNotFound(): ApiError {
   return failure(404, 'NotFound', 'the server could not find the requested resource', {});

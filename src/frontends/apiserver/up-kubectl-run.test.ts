@@ -1,6 +1,6 @@
 // `kubectl run --rm -i --restart=Never -- CMD` against `flatnet up`: the one-shot command runs over the simulated
 // network when kubectl attaches, its output streams back, the pod finishes Succeeded or Failed with the command's exit
-// code (which kubectl exits with), and --rm deletes it.
+// code (which kubectl exits with), and --rm deletes it. Also the node Lease `describe node` reads.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,4 +48,10 @@ test('kubectl run --rm -i runs the command to completion, exits with its code an
   assert.match(listed.stdout, /^kept\s+0\/1\s+Completed\s+0\s/);
   const logs = await kubectl(['logs', 'kept']);
   assert.equal(logs.stdout, 'hello\n');
+
+  // describe node reads the kubelet's heartbeat Lease: held by the node itself.
+  const node = await kubectl(['describe', 'node', 'node-1']);
+  assert.equal(node.code, 0, node.stderr);
+  assert.match(node.stdout, /^Lease:\n  HolderIdentity:  node-1\n  AcquireTime:     <unset>\n  RenewTime:       \w{3}, \d{2} \w{3} \d{4}/m);
+  assert.doesNotMatch(node.stdout, /Failed to get lease/);
 });

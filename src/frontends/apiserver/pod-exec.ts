@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { desiredFromWritten } from '../../controllers/desired-layer.js';
+import type { ApplyResult } from '../../controllers/manager.js';
 import { EXIT_CODE_ANNOTATION } from '../../controllers/pods.js';
 import type { KubeObject } from '../../core/types.js';
 import { execInPod, type ExecResult } from '../../tools/exec.js';
@@ -224,7 +225,7 @@ export interface PodStreamHandlers {
  * CLOSE signal, or at once without stdin or with a TTY, which never signals it), then sends what it wrote and its exit
  * status; interactive programs are not emulated and say so. attach streams the container's log lines from now on.
  */
-export function podStreamHandlers(views: PodViews, log: (line: string) => void = () => {}): PodStreamHandlers {
+export function podStreamHandlers(views: PodViews, log: (line: string) => void = () => {}, persist: (r: ApplyResult) => void = () => {}): PodStreamHandlers {
   const server = new ChannelServer();
   const execTarget = (ctx: SubresourceContext): StreamTarget => {
     const target = streamTarget(ctx);
@@ -300,7 +301,7 @@ export function podStreamHandlers(views: PodViews, log: (line: string) => void =
       const oneShot = oneShotCommand(ctx.object, container);
       server.accept(req, socket, head, (ws) => {
         const channels = new Channels(ws, opts);
-        if (oneShot) return void runToCompletion(views, ctx.object, container, oneShot, channels, log);
+        if (oneShot) return void runToCompletion(views, ctx.object, container, oneShot, channels, log, persist);
         // What the container writes from now on, as its process's stdout and stderr (attach shows no history). Input
         // is accepted and dropped: the emulated programs read none.
         const stop = logs.subscribe((e) => {
@@ -356,7 +357,7 @@ function oneShotCommand(pod: KubeObject, container: string): string[] | undefine
  * and into the container's log, then records the exit (flatnet.dev/exit-code) so the pod's phase becomes Succeeded or
  * Failed — what `kubectl run -it` waits for before it reports the exit code and, with --rm, deletes the pod.
  */
-async function runToCompletion(views: PodViews, pod: KubeObject, container: string, argv: string[], channels: Channels, log: (line: string) => void): Promise<void> {
+async function runToCompletion(views: PodViews, pod: KubeObject, container: string, argv: string[], channels: Channels, log: (line: string) => void, persist: (r: ApplyResult) => void): Promise<void> {
   const ns = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name;
   let r: ExecResult;
@@ -377,7 +378,7 @@ async function runToCompletion(views: PodViews, pod: KubeObject, container: stri
     const finished = desiredFromWritten(current);
     finished.metadata.annotations = { ...(finished.metadata.annotations ?? {}), [EXIT_CODE_ANNOTATION]: String(r.error ? 126 : r.exitCode) };
     try {
-      views.manager.write([{ put: finished }]);
+      persist(views.manager.write([{ put: finished }])); // durable like any API write
     } catch (e) {
       log(`API: error: recording the exit of ${ns}/${name}: ${(e as Error).message}`);
     }

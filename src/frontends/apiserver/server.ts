@@ -308,7 +308,7 @@ export async function serveApi(manager: ControllerManager, state: ApiState, opts
   const handler = new ApiHandler(manager, creds.token, opts.clock, () => url.replace(/^https:\/\//, ''), state, log, opts.historySize);
   handler.flatnet = new FlatnetApi(manager, opts.clock, opts.flatnet);
   const pods = new PodViews(manager, opts.clock, opts.pods);
-  const streams = podStreamHandlers(pods, log);
+  const streams = podStreamHandlers(pods, log, (r) => state.save(r.events, manager.store.resourceVersion, r.layerChanges));
   const podLogs = podLogHandler(pods);
   handler.subresources.register('pods', 'exec', streams.exec);
   handler.subresources.register('pods', 'attach', streams.attach);

@@ -21,7 +21,7 @@ import { buildClusterDns } from '../src/dns/cluster-dns.js';
 import { DnsServer } from '../src/dns/server.js';
 import type { CliIO } from '../src/frontends/cli/io.js';
 import { serveClusterDns } from '../src/frontends/cli/up.js';
-import { mulberry32 } from '../src/testing/prng.js';
+import { mulberry32 } from '../src/core/prng.js';
 import { freeUdpPort } from '../src/testing/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

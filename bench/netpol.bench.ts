@@ -7,7 +7,7 @@ import type { KubeObject } from '../src/core/types.js';
 import { buildPolicyEngine, NetPolEngine } from '../src/netpol/engine.js';
 import { DEFAULT_POLICY_SETTINGS } from '../src/netpol/settings.js';
 import type { ConnectionQuery, Protocol } from '../src/netpol/types.js';
-import { mulberry32 } from '../src/testing/prng.js';
+import { mulberry32 } from '../src/core/prng.js';
 
 const ip = (n: number) => `${10 + (n >>> 24)}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 

@@ -2,26 +2,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError, formatProblem } from '../core/errors.js';
-import { clusterFromYaml, deploymentYaml, find, list, serviceYaml } from '../testing/cluster.js';
+import { clusterConfigYaml, clusterFromYaml, inputErrorsOf, deploymentYaml, find, list, serviceYaml } from '../testing/cluster.js';
 
-const config = (spec: string) => `apiVersion: flatnet/v1alpha1
-kind: ClusterConfig
-metadata: {name: t}
-spec:
-${spec}
----
-`;
 
-function errorsOf(yaml: string): string[] {
-  try {
-    clusterFromYaml(yaml);
-  } catch (e) {
-    if (e instanceof InputError) return e.problems.map(formatProblem);
-    throw e;
-  }
-  assert.fail('expected the input to be rejected');
-}
 
 test('nodes get podCIDRs in config order and InternalIPs from .2 of the node network', () => {
   const c = clusterFromYaml('');
@@ -35,14 +18,14 @@ test('nodes get podCIDRs in config order and InternalIPs from .2 of the node net
 });
 
 test('a node count makes a control plane and workers; a single node is schedulable', () => {
-  const five = clusterFromYaml(config('  nodes: 5'));
+  const five = clusterFromYaml(clusterConfigYaml('  nodes: 5'));
   assert.deepEqual(list(five, 'Node').map((n) => n.metadata.name), ['control-plane', 'node-1', 'node-2', 'node-3', 'node-4']);
-  const one = clusterFromYaml(config('  nodes: 1') + deploymentYaml('web', 2));
+  const one = clusterFromYaml(clusterConfigYaml('  nodes: 1') + deploymentYaml('web', 2));
   assert.ok(list(one, 'Pod', 'default').every((p) => p.spec.nodeName === 'control-plane' && p.status.phase === 'Running'));
 });
 
 test('pod IPs avoid the network, gateway and broadcast addresses and stay inside the node range', () => {
-  const c = clusterFromYaml(config('  nodes: 2\n  nodeCIDRMaskSize: 28') + deploymentYaml('web', 13));
+  const c = clusterFromYaml(clusterConfigYaml('  nodes: 2\n  nodeCIDRMaskSize: 28') + deploymentYaml('web', 13));
   const pods = list(c, 'Pod', 'default');
   const ips = pods.filter((p) => p.status.podIP).map((p) => p.status.podIP);
   assert.equal(ips.length, 13, 'a /28 holds 16 addresses, 13 usable');
@@ -54,7 +37,7 @@ test('pod IPs avoid the network, gateway and broadcast addresses and stay inside
 });
 
 test('a full podCIDR leaves the extra pod ContainerCreating with the CNI error', () => {
-  const c = clusterFromYaml(config('  nodes: 1\n  nodeCIDRMaskSize: 29') + deploymentYaml('web', 6));
+  const c = clusterFromYaml(clusterConfigYaml('  nodes: 1\n  nodeCIDRMaskSize: 29') + deploymentYaml('web', 6));
   const pending = list(c, 'Pod', 'default').filter((p) => !p.status.podIP);
   assert.equal(pending.length, 1);
   assert.equal(pending[0].status.phase, 'Pending');
@@ -183,10 +166,10 @@ const serviceErrorCases = [
   },
 ];
 
-for (const tc of serviceErrorCases) test(tc.name, () => assert.deepEqual(errorsOf(tc.yaml), [tc.want]));
+for (const tc of serviceErrorCases) test(tc.name, () => assert.deepEqual(inputErrorsOf(tc.yaml), [tc.want]));
 
 test('cluster config errors name both values', () => {
-  const errs = errorsOf(config('  podCIDR: 10.96.0.0/16\n  dnsServiceIP: 10.200.0.10\n  nodeCIDRMaskSize: 8'));
+  const errs = inputErrorsOf(clusterConfigYaml('  podCIDR: 10.96.0.0/16\n  dnsServiceIP: 10.200.0.10\n  nodeCIDRMaskSize: 8'));
   assert.deepEqual(errs, [
     'test.yaml doc 1: ClusterConfig t: spec.nodeCIDRMaskSize: Invalid value: 8: must not be shorter than the prefix of spec.podCIDR "10.96.0.0/16"',
     'test.yaml doc 1: ClusterConfig t: spec.serviceCIDR: Invalid value: "10.96.0.0/12": overlaps spec.podCIDR "10.96.0.0/16": node, pod, service and load-balancer ranges must not overlap',
@@ -196,7 +179,7 @@ test('cluster config errors name both values', () => {
 
 test('more nodes than the podCIDR has node ranges is an error per node, never a shared or outside range', () => {
   const node = (n: string) => `apiVersion: v1\nkind: Node\nmetadata: {name: ${n}}\n---\n`;
-  const errs = errorsOf(config('  nodes: 1\n  nodeCIDRMaskSize: 17') + node('a') + node('b') + node('c'));
+  const errs = inputErrorsOf(clusterConfigYaml('  nodes: 1\n  nodeCIDRMaskSize: 17') + node('a') + node('b') + node('c'));
   assert.deepEqual(errs, [
     'test.yaml doc 3: Node b: spec.podCIDR: Invalid value: null: no free /17 range left in the cluster podCIDR 10.244.0.0/16 for 4 nodes (CIDRNotAvailable)',
     'test.yaml doc 4: Node c: spec.podCIDR: Invalid value: null: no free /17 range left in the cluster podCIDR 10.244.0.0/16 for 4 nodes (CIDRNotAvailable)',
@@ -204,18 +187,18 @@ test('more nodes than the podCIDR has node ranges is an error per node, never a 
 });
 
 test('a ClusterConfig under a mistyped flatnet apiVersion is rejected, not ignored', () => {
-  const errs = errorsOf('apiVersion: flatnet.dev/v1alpha1\nkind: ClusterConfig\nmetadata: {name: t}\nspec: {nodes: 3}\n');
+  const errs = inputErrorsOf('apiVersion: flatnet.dev/v1alpha1\nkind: ClusterConfig\nmetadata: {name: t}\nspec: {nodes: 3}\n');
   assert.deepEqual(errs, ['test.yaml doc 1: ClusterConfig t: apiVersion: Unsupported value: "flatnet.dev/v1alpha1": supported values: "flatnet/v1alpha1"']);
 });
 
 test('a ClusterConfig spec that is not an object is one error', () => {
-  assert.deepEqual(errorsOf('apiVersion: flatnet/v1alpha1\nkind: ClusterConfig\nmetadata: {name: t}\nspec: abc\n'), [
+  assert.deepEqual(inputErrorsOf('apiVersion: flatnet/v1alpha1\nkind: ClusterConfig\nmetadata: {name: t}\nspec: abc\n'), [
     'test.yaml doc 1: ClusterConfig t: spec: Invalid value: "abc": must be of type object',
   ]);
 });
 
 test('full nodes report that preemption found no victims, unlike nodes preemption cannot help', () => {
-  const c = clusterFromYaml(config('  nodes: 2') + deploymentYaml('web', 112));
+  const c = clusterFromYaml(clusterConfigYaml('  nodes: 2') + deploymentYaml('web', 112));
   const pending = list(c, 'Pod', 'default').filter((p) => p.status.phase === 'Pending');
   assert.equal(pending.length, 112 - 110 + 2, 'node-1 holds 110 pods minus the two DaemonSet pods on it');
   assert.equal(

@@ -6,26 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kubeProxyReplaced } from '../core/cluster-config.js';
 import { clusterConfigFromObjects } from '../core/cluster-config-from-objects.js';
-import { InputError, formatProblem } from '../core/errors.js';
-import { clusterFromYaml, find, list } from '../testing/cluster.js';
+import { clusterConfigYaml, clusterFromYaml, inputErrorsOf, find, list } from '../testing/cluster.js';
 
-const config = (spec: string) => `apiVersion: flatnet/v1alpha1
-kind: ClusterConfig
-metadata: {name: t}
-spec:
-${spec}
----
-`;
 
-function errorsOf(yaml: string): string[] {
-  try {
-    clusterFromYaml(yaml);
-  } catch (e) {
-    if (e instanceof InputError) return e.problems.map(formatProblem);
-    throw e;
-  }
-  assert.fail('expected the input to be rejected');
-}
 
 const resolved = [
   { name: "Cilium without the field keeps kube-proxy: Helm's default kubeProxyReplacement is false", cni: '{name: cilium}', want: false },
@@ -36,14 +19,14 @@ const resolved = [
 
 for (const c of resolved)
   test(`config: ${c.name}`, () => {
-    const cluster = clusterFromYaml(config(`  cni: ${c.cni}`));
+    const cluster = clusterFromYaml(clusterConfigYaml(`  cni: ${c.cni}`));
     assert.equal(kubeProxyReplaced(cluster.config), c.want);
     assert.equal(cluster.config.cni.kubeProxyReplacement, c.want, 'the default is filled in for cilium');
     assert.equal((cluster.config.spec.cni as { kubeProxyReplacement?: boolean }).kubeProxyReplacement, c.want, 'get clusterconfig -o yaml shows it');
   });
 
 test('config: other CNIs have no kubeProxyReplacement field at all', () => {
-  const cluster = clusterFromYaml(config('  cni: {name: calico}'));
+  const cluster = clusterFromYaml(clusterConfigYaml('  cni: {name: calico}'));
   assert.equal('kubeProxyReplacement' in cluster.config.cni, false);
   assert.equal(kubeProxyReplaced(cluster.config), false);
 });
@@ -62,19 +45,19 @@ const rejected = [
   { name: 'a number is a type error', cni: '{name: cilium, kubeProxyReplacement: 1}', want: 'test.yaml doc 1: ClusterConfig t: spec.cni.kubeProxyReplacement: Invalid value: 1: must be of type boolean' },
 ];
 
-for (const c of rejected) test(`config: ${c.name}`, () => assert.deepEqual(errorsOf(config(`  cni: ${c.cni}`)), [c.want]));
+for (const c of rejected) test(`config: ${c.name}`, () => assert.deepEqual(inputErrorsOf(clusterConfigYaml(`  cni: ${c.cni}`)), [c.want]));
 
 test('config: an explicit proxyMode under the replacement is a warning, not an error; the default one is silent', () => {
-  const explicit = clusterFromYaml(config('  cni: {name: cilium, kubeProxyReplacement: true}\n  proxyMode: ipvs'));
+  const explicit = clusterFromYaml(clusterConfigYaml('  cni: {name: cilium, kubeProxyReplacement: true}\n  proxyMode: ipvs'));
   assert.deepEqual(explicit.warnings, [
     'test.yaml doc 1: ClusterConfig t: spec.proxyMode: "ipvs" is ignored: with spec.cni.kubeProxyReplacement true no kube-proxy runs (Cilium\'s eBPF datapath implements Services)',
   ]);
-  assert.deepEqual(clusterFromYaml(config('  cni: {name: cilium, kubeProxyReplacement: true}')).warnings, []);
-  assert.deepEqual(clusterFromYaml(config('  cni: {name: cilium}\n  proxyMode: ipvs')).warnings, [], 'with kube-proxy the mode is used');
+  assert.deepEqual(clusterFromYaml(clusterConfigYaml('  cni: {name: cilium, kubeProxyReplacement: true}')).warnings, []);
+  assert.deepEqual(clusterFromYaml(clusterConfigYaml('  cni: {name: cilium}\n  proxyMode: ipvs')).warnings, [], 'with kube-proxy the mode is used');
 });
 
 test('system objects: the replacement removes kube-proxy\'s DaemonSet, ConfigMap and pods; the cilium agent stays', () => {
-  const kpr = clusterFromYaml(config('  cni: {name: cilium, kubeProxyReplacement: true}'));
+  const kpr = clusterFromYaml(clusterConfigYaml('  cni: {name: cilium, kubeProxyReplacement: true}'));
   const names = (kind: string) => list(kpr, kind, 'kube-system').map((o) => o.metadata.name);
   assert.ok(!names('DaemonSet').includes('kube-proxy'));
   assert.ok(!names('ConfigMap').includes('kube-proxy'));
@@ -83,15 +66,15 @@ test('system objects: the replacement removes kube-proxy\'s DaemonSet, ConfigMap
   assert.equal(names('Pod').filter((n) => /^cilium-[a-z0-9]{5}$/.test(n)).length, 3, 'the agent runs on every node');
   assert.deepEqual(find(kpr, 'ConfigMap', 'kube-system', 'cilium-config').data, { ipam: 'kubernetes', 'kube-proxy-replacement': 'true', 'routing-mode': 'tunnel', 'tunnel-protocol': 'vxlan' });
 
-  const withProxy = clusterFromYaml(config('  cni: {name: cilium, mode: native}'));
+  const withProxy = clusterFromYaml(clusterConfigYaml('  cni: {name: cilium, mode: native}'));
   assert.ok(list(withProxy, 'DaemonSet', 'kube-system').some((o) => o.metadata.name === 'kube-proxy'));
   assert.deepEqual(find(withProxy, 'ConfigMap', 'kube-system', 'cilium-config').data, { ipam: 'kubernetes', 'kube-proxy-replacement': 'false', 'routing-mode': 'native' });
-  assert.throws(() => find(clusterFromYaml(config('  cni: {name: calico}')), 'ConfigMap', 'kube-system', 'cilium-config'), /not in cluster/);
+  assert.throws(() => find(clusterFromYaml(clusterConfigYaml('  cni: {name: calico}')), 'ConfigMap', 'kube-system', 'cilium-config'), /not in cluster/);
 });
 
 test('live: a cluster built with the replacement reads back as one, with no proxyMode warning', () => {
   for (const kpr of [true, false]) {
-    const built = clusterFromYaml(config(`  cni: {name: cilium, mode: native, kubeProxyReplacement: ${kpr}}`));
+    const built = clusterFromYaml(clusterConfigYaml(`  cni: {name: cilium, mode: native, kubeProxyReplacement: ${kpr}}`));
     const { config: seen, warnings } = clusterConfigFromObjects(built.objects, { name: 'live' });
     assert.deepEqual(seen.cni, { name: 'cilium', mode: 'native', kubeProxyReplacement: kpr });
     assert.ok(!warnings.some((w) => /proxyMode|kube-proxy still runs/.test(w)), warnings.join('\n'));

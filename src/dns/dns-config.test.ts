@@ -3,20 +3,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatProblem, InputError } from '../core/errors.js';
-import { clusterFromYaml, find } from '../testing/cluster.js';
+import { clusterConfigYaml, clusterFromYaml, inputErrorsOf, find } from '../testing/cluster.js';
 
-const config = (dns: string) => `apiVersion: flatnet/v1alpha1\nkind: ClusterConfig\nmetadata: {name: t}\nspec:\n  dns:\n${dns}\n---\n`;
+const config = (dns: string) => clusterConfigYaml(`  dns:
+${dns}`);
 
-function errorsOf(yaml: string): string[] {
-  try {
-    clusterFromYaml(yaml);
-  } catch (e) {
-    if (e instanceof InputError) return e.problems.map(formatProblem);
-    throw e;
-  }
-  assert.fail('expected the input to be rejected');
-}
 
 test('spec.dns defaults: TTL 5, insecure pod records, no externalNames, no upstream', () => {
   const c = clusterFromYaml('');
@@ -55,11 +46,11 @@ const errorCases = [
 
 for (const c of errorCases)
   test(`spec.dns rejects ${c.name}, naming the field`, () => {
-    assert.deepEqual(errorsOf(config(c.dns)), c.want.map((w) => `test.yaml doc 1: ClusterConfig t: ${w}`));
+    assert.deepEqual(inputErrorsOf(config(c.dns)), c.want.map((w) => `test.yaml doc 1: ClusterConfig t: ${w}`));
   });
 
 test('spec.dns must be an object', () => {
-  assert.deepEqual(errorsOf('apiVersion: flatnet/v1alpha1\nkind: ClusterConfig\nmetadata: {name: t}\nspec: {dns: fast}\n'), ['test.yaml doc 1: ClusterConfig t: spec.dns: Invalid value: "fast": must be of type object']);
+  assert.deepEqual(inputErrorsOf('apiVersion: flatnet/v1alpha1\nkind: ClusterConfig\nmetadata: {name: t}\nspec: {dns: fast}\n'), ['test.yaml doc 1: ClusterConfig t: spec.dns: Invalid value: "fast": must be of type object']);
 });
 
 test('the coredns Corefile states the TTL, the pods mode, externalNames and where other names go', () => {

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import dnsPacket from 'dns-packet';
 import { StaticClusterDns } from '../testing/static-cluster-dns.js';
 import { DnsResponder, DnsServer } from './server.js';
-import { mulberry32 } from '../testing/prng.js';
+import { mulberry32 } from '../core/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const BUDGET_MS = 20_000;

@@ -2,6 +2,7 @@
 
 import { buildCluster, BuiltCluster } from '../controllers/cluster.js';
 import { FixedClock } from '../core/clock.js';
+import { formatProblem, InputError } from '../core/errors.js';
 import { parseManifests } from '../core/manifests.js';
 import { objectKey, keyOf } from '../core/objects.js';
 import type { KubeObject } from '../core/types.js';
@@ -17,6 +18,22 @@ export function clusterFromYaml(yaml: string, previous?: KubeObject[], now: Date
   const { docs, problems } = parseManifests(yaml, 'test.yaml');
   if (problems.length) throw new Error(`test input does not parse: ${JSON.stringify(problems)}`);
   return buildCluster(docs, { clock: new FixedClock(now), previous });
+}
+
+/** The messages the CLI would print for input that must be rejected; fails the test when it is accepted. */
+export function inputErrorsOf(yaml: string): string[] {
+  try {
+    clusterFromYaml(yaml);
+  } catch (e) {
+    if (e instanceof InputError) return e.problems.map(formatProblem);
+    throw e;
+  }
+  throw new Error('expected the input to be rejected');
+}
+
+/** A ClusterConfig document named `t` whose spec is `spec` (indented as under `spec:`), then a separator. */
+export function clusterConfigYaml(spec: string): string {
+  return `apiVersion: flatnet/v1alpha1\nkind: ClusterConfig\nmetadata: {name: t}\nspec:\n${spec}\n---\n`;
 }
 
 export function objectsByKey(objects: KubeObject[]): Map<string, KubeObject> {

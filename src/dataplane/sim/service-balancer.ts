@@ -2,6 +2,7 @@
 // that keeps a client on its endpoint for affinityTimeoutSeconds. Deterministic: the same sequence, the same picks.
 
 import type { Clock } from '../../core/clock.js';
+import { mulberry32 } from '../../core/prng.js';
 import type { ProxyCandidate, ProxyServicePort } from '../../proxy/model.js';
 
 /** The endpoint taken and how. */
@@ -16,18 +17,6 @@ export interface Pick {
 interface AffinityEntry {
   address: string;
   expiresAt: number;
-}
-
-/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence on every platform. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

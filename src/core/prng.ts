@@ -1,4 +1,5 @@
-// A small seeded PRNG (mulberry32) for tests and benchmarks that want random-looking but repeatable input.
+// A small seeded PRNG (mulberry32): random-looking but repeatable choices (kube-proxy's random endpoint picks under
+// --seed) and input for tests and benchmarks.
 
 /** Returns a function yielding numbers in [0, 1), the same sequence for the same seed. */
 export function mulberry32(seed: number): () => number {

@@ -3,16 +3,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { FixedClock } from '../core/clock.js';
 import { NotFoundError } from '../core/errors.js';
 import type { KubeObject } from '../core/types.js';
-import { clusterFromYaml, find, list, REPO_ROOT, TEST_NOW } from '../testing/cluster.js';
+import { clusterFromYaml, demoYaml, find, list, TEST_NOW } from '../testing/cluster.js';
 import { FlowEndpoints, FlowLog, flowsFor, RecordingDataPlane, type Flow } from './flows.js';
 import { SimDataPlane } from './sim/sim-data-plane.js';
 import type { ConnectRequest } from './types.js';
 
-const DEMO = `${REPO_ROOT}examples/demo/`;
 const EXTRA = `apiVersion: v1
 kind: Service
 metadata: {name: nobody, namespace: default}
@@ -21,7 +19,7 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 `;
 const demo = clusterFromYaml(
-  [...readdirSync(DEMO).filter((f) => f.endsWith('.yaml')).sort().map((f) => readFileSync(DEMO + f, 'utf8')), EXTRA].join('\n---\n'),
+  `${demoYaml()}\n---\n${EXTRA}`,
 );
 
 function recorder(capacity?: number) {

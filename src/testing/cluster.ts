@@ -6,6 +6,7 @@ import { formatProblem, InputError } from '../core/errors.js';
 import { parseManifests } from '../core/manifests.js';
 import { objectKey, keyOf } from '../core/objects.js';
 import type { KubeObject } from '../core/types.js';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The instant every test cluster is built at. */
@@ -13,6 +14,16 @@ export const TEST_NOW = new Date('2026-11-23T10:00:00Z');
 
 /** The repository root (tests run from dist/src/testing). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Every document of examples/demo (its .yaml files in name order), as one YAML stream. */
+export function demoYaml(): string {
+  const dir = `${REPO_ROOT}examples/demo/`;
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => readFileSync(dir + f, 'utf8'))
+    .join('\n---\n');
+}
 
 export function clusterFromYaml(yaml: string, previous?: KubeObject[], now: Date = TEST_NOW): BuiltCluster {
   const { docs, problems } = parseManifests(yaml, 'test.yaml');

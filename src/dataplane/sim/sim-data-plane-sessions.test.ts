@@ -3,23 +3,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { FixedClock } from '../../core/clock.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { KubeObject } from '../../core/types.js';
-import { clusterFromYaml, deploymentYaml, find, list, REPO_ROOT, serviceYaml, TEST_NOW } from '../../testing/cluster.js';
+import { clusterFromYaml, demoYaml, deploymentYaml, find, list, serviceYaml, TEST_NOW } from '../../testing/cluster.js';
 import type { ConnectOutcome, HttpResponse } from '../types.js';
 import { SimDataPlane } from './sim-data-plane.js';
 import { curlRequest } from './workloads/workload-fixtures.js';
 
-const DEMO = `${REPO_ROOT}examples/demo/`;
-const demo = clusterFromYaml(
-  readdirSync(DEMO)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    .map((f) => readFileSync(DEMO + f, 'utf8'))
-    .join('\n---\n'),
-);
+const demo = clusterFromYaml(demoYaml());
 const clock = () => new FixedClock(TEST_NOW);
 const podNamed = (ns: string, prefix: string): KubeObject => list(demo, 'Pod', ns).find((p) => p.metadata.name.startsWith(prefix))!;
 const fromPod = (p: KubeObject) => ({ kind: 'pod' as const, namespace: p.metadata.namespace!, name: p.metadata.name });

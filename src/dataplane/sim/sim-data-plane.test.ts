@@ -3,22 +3,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { FixedClock } from '../../core/clock.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { KubeObject } from '../../core/types.js';
-import { clusterFromYaml, find, list, REPO_ROOT, TEST_NOW } from '../../testing/cluster.js';
+import { clusterFromYaml, demoYaml, find, list, TEST_NOW } from '../../testing/cluster.js';
 import type { ConnectOutcome, ConnectRequest } from '../types.js';
 import { SimDataPlane } from './sim-data-plane.js';
 import { curlRequest } from './workloads/workload-fixtures.js';
 
-const DEMO = `${REPO_ROOT}examples/demo/`;
-const demoYaml = readdirSync(DEMO)
-  .filter((f) => f.endsWith('.yaml'))
-  .sort()
-  .map((f) => readFileSync(DEMO + f, 'utf8'))
-  .join('\n---\n');
-const demo = clusterFromYaml(demoYaml);
+const DEMO_YAML = demoYaml();
+const demo = clusterFromYaml(DEMO_YAML);
 const plane = (c = demo) => new SimDataPlane(c.objects, c.config, { clock: new FixedClock(TEST_NOW) });
 
 function pod(ns: string, prefix: string, c = demo): KubeObject {
@@ -179,7 +173,7 @@ test('update() keeps a pod\'s workloads and logs while its uid and spec are unch
   await get(dp.connect({ from: from(pod('default', 'debug')), to: { ip: nginx.status.podIP, port: 80 }, protocol: 'TCP' }), nginx.status.podIP, '/');
   const before = dp.podWorkloads('default', 'pod2')!.logs.lines('nginx');
   assert.ok(before.some((l) => l.includes('"GET / HTTP/1.1" 200')), `an access log line in ${JSON.stringify(before)}`);
-  const rebuilt = clusterFromYaml(demoYaml, demo.objects);
+  const rebuilt = clusterFromYaml(DEMO_YAML, demo.objects);
   dp.update(rebuilt.objects, rebuilt.config);
   assert.deepEqual(dp.podWorkloads('default', 'pod2')!.logs.lines('nginx'), before);
   const replaced = rebuilt.objects.map((o) => (o.kind === 'Pod' && o.metadata.name === 'pod2' ? { ...o, metadata: { ...o.metadata, uid: 'a-new-pod' } } : o));

@@ -4,18 +4,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { FixedClock } from '../../core/clock.js';
 import type { KubeObject } from '../../core/types.js';
 import { endpointChainName, serviceChainNames } from '../../proxy/backends/iptables/names.js';
-import { clusterFromYaml, find, list, REPO_ROOT, TEST_NOW } from '../../testing/cluster.js';
+import { clusterFromYaml, demoYaml, find, list, TEST_NOW } from '../../testing/cluster.js';
 import type { ConnectionSource } from '../types.js';
 import { traceConnection, TraceInputError, type TraceCluster } from './connection-trace.js';
 import { traceFixtureYaml } from './trace-fixtures.js';
 import type { TraceHop, TraceReport, TraceRequest } from './trace-types.js';
 
-const DEMO = `${REPO_ROOT}examples/demo/`;
-const demo = clusterFromYaml(readdirSync(DEMO).filter((f) => f.endsWith('.yaml')).sort().map((f) => readFileSync(DEMO + f, 'utf8')).join('\n---\n'));
+const demo = clusterFromYaml(demoYaml());
 const fixture = (cni = 'flannel', mode = 'vxlan', proxyMode = 'iptables', configExtra = '', docs = '') => clusterFromYaml(traceFixtureYaml(cni, mode, proxyMode, configExtra, docs));
 const client: ConnectionSource = { kind: 'pod', namespace: 'default', name: 'client' };
 

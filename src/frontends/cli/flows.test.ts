@@ -4,16 +4,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { FixedClock } from '../../core/clock.js';
 import { FlowEndpoints, flowJsonLine, FlowLog, RecordingDataPlane, type Flow } from '../../dataplane/flows.js';
 import { SimDataPlane } from '../../dataplane/sim/sim-data-plane.js';
 import { runCli } from '../../testing/cli.js';
-import { clusterFromYaml, find, list, REPO_ROOT, TEST_NOW } from '../../testing/cluster.js';
+import { clusterFromYaml, demoYaml, find, list, TEST_NOW } from '../../testing/cluster.js';
 import { compactFlow, stampMilli, type FlowResponse } from './flows.js';
 
-const DEMO = `${REPO_ROOT}examples/demo/`;
-const demo = clusterFromYaml(readdirSync(DEMO).filter((f) => f.endsWith('.yaml')).sort().map((f) => readFileSync(DEMO + f, 'utf8')).join('\n---\n'));
+const demo = clusterFromYaml(demoYaml());
 
 /** The flows of four connections in the demo: an HTTP GET frontend → backend, monitoring → backend, and from outside to a node port nothing serves. */
 async function demoFlows(): Promise<FlowResponse[]> {

@@ -4,22 +4,20 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FixedClock } from '../../core/clock.js';
 import { endpointChainName, serviceChainNames } from '../../proxy/backends/iptables/names.js';
-import { clusterFromYaml, find, list, REPO_ROOT, TEST_NOW } from '../../testing/cluster.js';
+import { clusterFromYaml, demoYaml, find, list, TEST_NOW } from '../../testing/cluster.js';
 import { assertGolden } from '../../testing/golden.js';
 import { UsageError } from './load.js';
 import { runNodeExec } from './node-exec.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../../src/frontends/cli/testdata/node-exec/', import.meta.url));
-const DEMO = `${REPO_ROOT}examples/demo/`;
-const demoYaml = readdirSync(DEMO).filter((f) => f.endsWith('.yaml')).sort().map((f) => readFileSync(DEMO + f, 'utf8')).join('\n---\n');
-const withMode = (mode: string) => demoYaml.replace(/^(\s*)proxyMode: iptables$/m, `$1proxyMode: ${mode}`);
-const demo = clusterFromYaml(demoYaml);
+const DEMO_YAML = demoYaml();
+const withMode = (mode: string) => DEMO_YAML.replace(/^(\s*)proxyMode: iptables$/m, `$1proxyMode: ${mode}`);
+const demo = clusterFromYaml(DEMO_YAML);
 
-async function nodeExec(node: string, command: string[], yaml = demoYaml): Promise<{ code: number; stdout: string; stderr: string }> {
+async function nodeExec(node: string, command: string[], yaml = DEMO_YAML): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const io = { stdout: (s: string) => (stdout += s), stderr: (s: string) => (stderr += s), readStdin: async () => yaml, clock: new FixedClock(TEST_NOW) };
@@ -99,12 +97,12 @@ test('an unknown node and a missing command are usage errors', async () => {
 
 // Cilium's kube-proxy replacement on the demo: no kube-proxy rules anywhere (a note says why), and the agent's
 // service table instead, checked against the Services it must hold.
-const kprYaml = demoYaml.replace(/^ {2}cni:\n {4}name: flannel\n {4}mode: vxlan\n {4}networkPolicy: kube-network-policies\n {2}proxyMode: iptables\n/m, '  cni: {name: cilium, mode: vxlan, kubeProxyReplacement: true}\n');
+const kprYaml = DEMO_YAML.replace(/^ {2}cni:\n {4}name: flannel\n {4}mode: vxlan\n {4}networkPolicy: kube-network-policies\n {2}proxyMode: iptables\n/m, '  cni: {name: cilium, mode: vxlan, kubeProxyReplacement: true}\n');
 const kpr = clusterFromYaml(kprYaml);
 const KPR_NOTE = "flatnet: note: kube-proxy is not running on node node-1: Cilium's eBPF kube-proxy replacement keeps Services in BPF maps (cilium-dbg service list), not in iptables, nftables or IPVS; Cilium's own CILIUM_* iptables chains are not modelled\n";
 
 test('the kube-proxy replacement fixture really replaced the demo\'s CNI', () => {
-  assert.notEqual(kprYaml, demoYaml);
+  assert.notEqual(kprYaml, DEMO_YAML);
   assert.equal(kpr.config.cni.kubeProxyReplacement, true);
 });
 

@@ -4,19 +4,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../testing/cli.js';
-import { REPO_ROOT } from '../../testing/cluster.js';
+import { demoYaml } from '../../testing/cluster.js';
 import { assertGolden } from '../../testing/golden.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../../src/frontends/cli/testdata/rules/', import.meta.url));
-const DEMO = `${REPO_ROOT}examples/demo/`;
-const demoYaml = readdirSync(DEMO).filter((f) => f.endsWith('.yaml')).sort().map((f) => readFileSync(DEMO + f, 'utf8')).join('\n---\n');
-const kprYaml = demoYaml.replace(/^ {2}cni:\n {4}name: flannel\n {4}mode: vxlan\n {4}networkPolicy: kube-network-policies\n {2}proxyMode: iptables\n/m, '  cni: {name: cilium, mode: vxlan, kubeProxyReplacement: true}\n');
+const DEMO_YAML = demoYaml();
+const kprYaml = DEMO_YAML.replace(/^ {2}cni:\n {4}name: flannel\n {4}mode: vxlan\n {4}networkPolicy: kube-network-policies\n {2}proxyMode: iptables\n/m, '  cni: {name: cilium, mode: vxlan, kubeProxyReplacement: true}\n');
 
 test('rules on a kube-proxy-free Cilium cluster: the service list, and a note that kube-proxy is not running', async () => {
-  assert.notEqual(kprYaml, demoYaml);
+  assert.notEqual(kprYaml, DEMO_YAML);
   const r = await runCli(['rules', '-f', '-', '--node', 'node-1'], kprYaml);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, "flatnet: note: kube-proxy is not running in this cluster: Cilium's eBPF kube-proxy replacement implements Services; this is node node-1's cilium-dbg service list (--mode iptables|nftables|ipvs shows the rules kube-proxy would write)\n");
@@ -35,7 +33,7 @@ test('rules --mode iptables on a kube-proxy-free cluster: the rules kube-proxy w
 });
 
 test('rules --mode cilium on a flannel cluster: what the replacement would program, said so', async () => {
-  const r = await runCli(['rules', '-f', '-', '--node', 'node-1', '--mode', 'cilium'], demoYaml);
+  const r = await runCli(['rules', '-f', '-', '--node', 'node-1', '--mode', 'cilium'], DEMO_YAML);
   assert.equal(r.code, 0);
   assert.match(r.stderr, /this cluster runs flannel and kube-proxy: this is the service table Cilium's kube-proxy replacement would program on node node-1/);
   assert.match(r.stdout, / NodePort /);

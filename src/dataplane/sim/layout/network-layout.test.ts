@@ -5,25 +5,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { formatIPv4, parseCidr } from '../../../core/ip.js';
 import type { KubeObject } from '../../../core/types.js';
-import { clusterFromYaml, list, REPO_ROOT } from '../../../testing/cluster.js';
+import { clusterFromYaml, demoYaml, list } from '../../../testing/cluster.js';
 import { runIp } from './iproute2.js';
 import { fixtureYaml } from './layout-fixtures.js';
 import { buildNetworkLayout, type NetworkLayout } from './network-layout.js';
 import type { NetInterface, NetworkNamespace } from './network-namespace.js';
 
-const DEMO = `${REPO_ROOT}examples/demo/`;
-const demoYaml = readdirSync(DEMO)
-  .filter((f) => f.endsWith('.yaml'))
-  .sort()
-  .map((f) => readFileSync(DEMO + f, 'utf8'))
-  .join('\n---\n');
+const DEMO_YAML = demoYaml();
 
 /** The demo cluster, optionally under another CNI profile or kube-proxy mode than its cluster.yaml says. */
 function demo(cni?: { name: string; mode: string }, proxyMode?: string): { layout: NetworkLayout; objects: KubeObject[] } {
-  let yaml = demoYaml;
+  let yaml = DEMO_YAML;
   if (cni) yaml = yaml.replace(/cni:\n\s+name: flannel\n\s+mode: vxlan\n\s+networkPolicy: kube-network-policies/, `cni: {name: ${cni.name}, mode: ${cni.mode}}`);
   if (proxyMode) yaml = yaml.replace('proxyMode: iptables', `proxyMode: ${proxyMode}`);
   const c = clusterFromYaml(yaml);

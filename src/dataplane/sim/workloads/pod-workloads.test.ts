@@ -2,21 +2,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { FixedClock } from '../../../core/clock.js';
 import type { KubeObject } from '../../../core/types.js';
-import { clusterFromYaml, list, REPO_ROOT, TEST_NOW } from '../../../testing/cluster.js';
+import { clusterFromYaml, demoYaml, list, TEST_NOW } from '../../../testing/cluster.js';
 import { workloadsForPod, type HttpListener } from './pod-workloads.js';
 import { connection, curlRequest, testPod } from './workload-fixtures.js';
 
-const DEMO = `${REPO_ROOT}examples/demo/`;
-const demo = clusterFromYaml(
-  readdirSync(DEMO)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    .map((f) => readFileSync(DEMO + f, 'utf8'))
-    .join('\n---\n'),
-);
+const demo = clusterFromYaml(demoYaml());
 const clock = new FixedClock(TEST_NOW);
 const pods = list(demo, 'Pod');
 const pod = (ns: string, prefix: string): KubeObject => {

@@ -7,6 +7,7 @@
 // const r = await execInPod({ pod, objects: cluster.objects, config: cluster.config, dataPlane, dns, clock }, ['nslookup', 'my-api']);
 // r.stdout; // "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\nName:\tmy-api.default.svc.cluster.local\n..."
 
+import { EXIT_CODE_ANNOTATION } from '../controllers/pods.js';
 import type { Clock } from '../core/clock.js';
 import type { ClusterConfig } from '../core/cluster-config.js';
 import type { Container, KubeObject } from '../core/types.js';
@@ -149,4 +150,24 @@ export async function execInPod(ctx: ExecContext, argv: string[]): Promise<ExecR
   if (argv.length === 0) return refuse('error: you must specify at least one command for the container', c.name);
   const r = await runInContext(podToolContext(ctx, c), argv);
   return { ...r, container: c.name, ...(chosen.defaultedFrom ? { defaultedFrom: chosen.defaultedFrom } : {}) };
+}
+
+/** Programs that run once and exit: a container whose command is one of these runs to completion when attached. */
+const ONE_SHOT_PROGRAMS = new Set(['nslookup', 'dig', 'host', 'curl', 'wget', 'ping', 'echo', 'cat', 'env', 'hostname', 'ip', 'nc', 'printenv']);
+
+/**
+ * The command line of a container that runs once and exits — `kubectl run debug --image=busybox --rm -it
+ * --restart=Never -- nslookup kubernetes.default` — when its pod has not finished yet and restarts no container on
+ * success (restartPolicy Never or OnFailure). `sh -c SCRIPT` counts when the script neither sleeps nor loops.
+ */
+export function oneShotCommand(pod: KubeObject, container: string): string[] | undefined {
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  if (policy === 'Always' || pod.metadata.annotations?.[EXIT_CODE_ANNOTATION] !== undefined) return undefined;
+  const c = ((pod.spec?.containers ?? []) as { name: string; command?: string[]; args?: string[] }[]).find((x) => x.name === container);
+  const argv = [...(c?.command ?? []), ...(c?.args ?? [])];
+  if (argv.length === 0) return undefined;
+  const program = argv[0].slice(argv[0].lastIndexOf('/') + 1);
+  if (program === 'sh' || program === 'bash' || program === 'ash') return argv[1] === '-c' && argv[2] !== undefined && !/\b(sleep|while|until|tail)\b/.test(argv[2]) ? argv : undefined;
+  if (program === 'nc' && argv.some((a) => /^-\w*l/.test(a))) return undefined; // a listener runs until stopped
+  return ONE_SHOT_PROGRAMS.has(program) ? argv : undefined;
 }

@@ -9,7 +9,7 @@ import { desiredFromWritten } from '../../controllers/desired-layer.js';
 import type { ApplyResult } from '../../controllers/manager.js';
 import { EXIT_CODE_ANNOTATION } from '../../controllers/pods.js';
 import type { KubeObject } from '../../core/types.js';
-import { execInPod, type ExecResult } from '../../tools/exec.js';
+import { execInPod, oneShotCommand, type ExecResult } from '../../tools/exec.js';
 import { PodViews, queryFlag, validateContainer } from './pod-runtime.js';
 import { ApiError, badRequest, notImplemented } from './status.js';
 import type { SubresourceContext, SubresourceHandler } from './subresources.js';
@@ -330,26 +330,6 @@ export function podStreamHandlers(views: PodViews, log: (line: string) => void =
   };
 
   return { exec, attach, close: () => server.close() };
-}
-
-/** Programs that run once and exit: a container whose command is one of these runs to completion when attached. */
-const ONE_SHOT_PROGRAMS = new Set(['nslookup', 'dig', 'host', 'curl', 'wget', 'ping', 'echo', 'cat', 'env', 'hostname', 'ip', 'nc', 'printenv']);
-
-/**
- * The command line of a container that runs once and exits — `kubectl run debug --image=busybox --rm -it
- * --restart=Never -- nslookup kubernetes.default` — when its pod has not finished yet and restarts no container on
- * success (restartPolicy Never or OnFailure). `sh -c SCRIPT` counts when the script neither sleeps nor loops.
- */
-function oneShotCommand(pod: KubeObject, container: string): string[] | undefined {
-  const policy = pod.spec?.restartPolicy ?? 'Always';
-  if (policy === 'Always' || pod.metadata.annotations?.[EXIT_CODE_ANNOTATION] !== undefined) return undefined;
-  const c = ((pod.spec?.containers ?? []) as { name: string; command?: string[]; args?: string[] }[]).find((x) => x.name === container);
-  const argv = [...(c?.command ?? []), ...(c?.args ?? [])];
-  if (argv.length === 0) return undefined;
-  const program = argv[0].slice(argv[0].lastIndexOf('/') + 1);
-  if (program === 'sh' || program === 'bash' || program === 'ash') return argv[1] === '-c' && argv[2] !== undefined && !/\b(sleep|while|until|tail)\b/.test(argv[2]) ? argv : undefined;
-  if (program === 'nc' && argv.some((a) => /^-\w*l/.test(a))) return undefined; // a listener runs until stopped
-  return ONE_SHOT_PROGRAMS.has(program) ? argv : undefined;
 }
 
 /**

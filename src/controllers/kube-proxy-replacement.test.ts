@@ -47,6 +47,14 @@ const rejected = [
 
 for (const c of rejected) test(`config: ${c.name}`, () => assert.deepEqual(inputErrorsOf(clusterConfigYaml(`  cni: ${c.cni}`)), [c.want]));
 
+test('config: every spec.cni mistake is reported in one run', () => {
+  const errors = inputErrorsOf(clusterConfigYaml('  cni: {name: calico, mode: nope, networkPolicy: foo, kubeProxyReplacement: true}'));
+  assert.deepEqual(
+    errors.map((e) => e.replace(/^test\.yaml doc 1: ClusterConfig t: /, '').replace(/:.*$/, '')),
+    ['spec.cni.mode', 'spec.cni.networkPolicy', 'spec.cni.kubeProxyReplacement'],
+  );
+});
+
 test('config: an explicit proxyMode under the replacement is a warning, not an error; the default one is silent', () => {
   const explicit = clusterFromYaml(clusterConfigYaml('  cni: {name: cilium, kubeProxyReplacement: true}\n  proxyMode: ipvs'));
   assert.deepEqual(explicit.warnings, [

@@ -226,18 +226,14 @@ function resolveCni(v: any, errors: FieldError[]): ClusterConfig['cni'] | undefi
     errors.push(notSupported('spec.cni.name', v.name, CNI_PROFILES.map((p) => p.name)));
     return undefined;
   }
+  // Every field is checked before giving up, so one run reports all of them.
+  const before = errors.length;
   const mode = v.mode ?? profile.defaultMode;
-  if (!profile.modes.some((m) => m.name === mode)) {
-    errors.push(notSupported('spec.cni.mode', mode, profile.modes.map((m) => m.name)));
-    return undefined;
-  }
+  if (!profile.modes.some((m) => m.name === mode)) errors.push(notSupported('spec.cni.mode', mode, profile.modes.map((m) => m.name)));
   const np = v.networkPolicy;
-  if (np !== undefined && !NETWORK_POLICY_ENGINES.includes(np)) {
-    errors.push(notSupported('spec.cni.networkPolicy', np, [...NETWORK_POLICY_ENGINES]));
-    return undefined;
-  }
+  if (np !== undefined && !NETWORK_POLICY_ENGINES.includes(np)) errors.push(notSupported('spec.cni.networkPolicy', np, [...NETWORK_POLICY_ENGINES]));
   const kpr = resolveKubeProxyReplacement(profile.name, v.kubeProxyReplacement, errors);
-  if (kpr === null) return undefined;
+  if (kpr === null || errors.length > before) return undefined;
   return { name: profile.name, mode, ...(np ? { networkPolicy: np } : {}), ...(kpr !== undefined ? { kubeProxyReplacement: kpr } : {}) };
 }
 

@@ -70,3 +70,12 @@ spec: {podSelector: {matchLabels: {app: api}}, policyTypes: [Ingress]}
   assert.match(drop.destination.pod_name, /^api-/);
   assert.deepEqual(drop.ingress_denied_by?.map((p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`), ['default/api-deny-all']);
 });
+
+test('up --flows with a path that cannot be written is a usage error before anything starts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flatnet-flows-bad-'));
+  const up = new FlatnetProcess(['up', '-f', join(dir, 'none.yaml'), '--state', join(dir, 'state'), '--flows', join(dir, 'missing', 'flows.jsonl')]);
+  const code = await up.exited;
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(code, 2);
+  assert.match(up.err, /^error: --flows \S+missing\/flows\.jsonl: cannot open for appending: ENOENT/m);
+});

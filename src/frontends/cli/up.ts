@@ -1,6 +1,6 @@
 // `flatnet up`: the model as a long-lived process — load, print a summary, persist, and re-apply on file changes.
 
-import { createWriteStream, watch, FSWatcher, statSync, WriteStream } from 'node:fs';
+import { createWriteStream, openSync, watch, FSWatcher, statSync, WriteStream } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ControllerManager } from '../../controllers/manager.js';
@@ -276,6 +276,15 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
   const ingressAddress = parseLoopbackAddress('--ingress', opts.ingress ?? DEFAULT_INGRESS_ADDRESS, DEFAULT_INGRESS_ADDRESS);
   const ingressTlsAddress = parseLoopbackAddress('--ingress-tls', opts.ingressTls ?? DEFAULT_INGRESS_TLS_ADDRESS, DEFAULT_INGRESS_TLS_ADDRESS);
   const nodePortAddress = parseNodePortAddress(opts.nodePortAddress ?? '127.0.0.1');
+  // Opened before anything starts, so a path that cannot be written is a usage error, not a log line later.
+  let flowsFd: number | undefined;
+  if (opts.flows) {
+    try {
+      flowsFd = openSync(resolve(opts.flows), 'a');
+    } catch (e) {
+      throw new UsageError(`--flows ${opts.flows}: cannot open for appending: ${(e as Error).message}`);
+    }
+  }
   const apiAddress = parseApiAddress(opts.api ?? DEFAULT_API_ADDRESS, (m) => new UsageError(m));
   const state = SqliteState.open(opts.state);
   let dns: ServedDns | undefined;
@@ -330,7 +339,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
     const flowLog = new FlowLog();
     stopFlowEndpoints = live.onUpdate((objects) => flowEndpoints.update(objects));
     if (opts.flows) {
-      flowFile = createWriteStream(resolve(opts.flows), { flags: 'a' });
+      flowFile = createWriteStream('', { fd: flowsFd!, flags: 'a' });
       flowFile.on('error', (e) => log(`flows: cannot write ${opts.flows}: ${e.message}`));
       const file = flowFile;
       flowLog.subscribe((f) => file.write(flowJsonLine(f)));

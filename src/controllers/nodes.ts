@@ -4,7 +4,7 @@
 import type { NodeConfig } from '../core/cluster-config.js';
 import { invalid } from '../core/errors.js';
 import { cidrContains, formatCidr, formatIPv4, parseCidr, parseIPv4, subnet } from '../core/ip.js';
-import { mergeObjects } from '../core/objects.js';
+import { mergeObjects, nodeInternalIPOf } from '../core/objects.js';
 import type { KubeObject, Taint } from '../core/types.js';
 import { ReconcileContext, previousOf, reportFieldError } from './context.js';
 import { HashAllocator } from './hash-allocator.js';
@@ -64,10 +64,6 @@ function nodeStatus(ip: string, name: string, now: string): any {
   };
 }
 
-function internalIP(node: KubeObject | undefined): string | undefined {
-  return node?.status?.addresses?.find((a: any) => a.type === 'InternalIP')?.address;
-}
-
 /**
  * Builds every Node: the ClusterConfig's nodes in their order, merged with the user's Node manifests of the same
  * name, then user Nodes the config does not name. podCIDRs and InternalIPs already held (explicitly, or in the
@@ -99,7 +95,7 @@ export function buildNodes(ctx: ReconcileContext, userNodes: KubeObject[]): Kube
       else if (!ranges.claim((c.base - config.podCIDR.base) / c.size)) reportFieldError(ctx, node, invalid('spec.podCIDR', explicit, 'is already assigned to another node'));
       else rangeOf.set(node, (c.base - config.podCIDR.base) / c.size);
     }
-    const explicitIP = internalIP(node);
+    const explicitIP = nodeInternalIPOf(node);
     if (explicitIP !== undefined) {
       const ip = parseIPv4(explicitIP);
       if (ip === undefined || !cidrContains(config.nodeCIDR, ip)) reportFieldError(ctx, node, invalid('status.addresses', explicitIP, `InternalIP must be inside nodeCIDR ${formatCidr(config.nodeCIDR)}`));
@@ -114,7 +110,7 @@ export function buildNodes(ctx: ReconcileContext, userNodes: KubeObject[]): Kube
       if (c && c.prefix === config.nodeCIDRMaskSize && cidrContains(config.podCIDR, c.base) && ranges.claim((c.base - config.podCIDR.base) / c.size))
         rangeOf.set(node, (c.base - config.podCIDR.base) / c.size);
     }
-    const prevIP = parseIPv4(internalIP(prev) ?? '');
+    const prevIP = parseIPv4(nodeInternalIPOf(prev) ?? '');
     if (!ipOf.has(node) && prevIP !== undefined && cidrContains(config.nodeCIDR, prevIP) && ips.claim(prevIP - config.nodeCIDR.base)) ipOf.set(node, prevIP - config.nodeCIDR.base);
   }
   // Second pass: in node order, the lowest free range and address (the range allocator's behaviour).
@@ -153,5 +149,5 @@ export function nodeTaints(node: KubeObject): Taint[] {
 }
 
 export function nodeInternalIP(node: KubeObject): string {
-  return internalIP(node)!;
+  return nodeInternalIPOf(node)!;
 }

@@ -11,6 +11,11 @@ export function keyOf(o: KubeObject): string {
   return objectKey(o.kind, o.metadata.namespace, o.metadata.name);
 }
 
+/** A Node's InternalIP (status.addresses), the address kube-proxy, kubelet and the CNI use; undefined when it has none. */
+export function nodeInternalIPOf(node: KubeObject | undefined): string | undefined {
+  return ((node?.status?.addresses ?? []) as { type?: string; address?: string }[]).find((a) => a?.type === 'InternalIP')?.address;
+}
+
 /** `namespace/name`, or just `name` for cluster-scoped objects. */
 export function namespacedName(o: KubeObject): string {
   return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;

@@ -2,6 +2,7 @@
 // way Hubble names flow endpoints (observer.Endpoint: namespace, pod_name, `k8s:` labels, workloads; reserved:
 // identities for hosts and the outside).
 
+import { nodeInternalIPOf } from '../core/objects.js';
 import type { KubeObject } from '../core/types.js';
 import { ReferenceIndex } from '../netpol/references.js';
 
@@ -32,15 +33,12 @@ interface Indexed {
   endpoints: WeakMap<KubeObject, FlowEndpoint>;
 }
 
-function internalIP(node: KubeObject): string | undefined {
-  return ((node.status?.addresses ?? []) as { type?: string; address?: string }[]).find((a) => a?.type === 'InternalIP')?.address;
-}
 
 function index(objects: readonly KubeObject[]): Indexed {
   const ix: Indexed = { podByKey: new Map(), podByIP: new Map(), nodeByName: new Map(), nodeByIP: new Map(), refs: new ReferenceIndex(objects), endpoints: new WeakMap() };
   for (const o of objects) {
     if (o.kind === 'Node') {
-      const ip = internalIP(o);
+      const ip = nodeInternalIPOf(o);
       ix.nodeByName.set(o.metadata.name, ip);
       if (ip) ix.nodeByIP.set(ip, o.metadata.name);
     } else if (o.kind === 'Pod') {

@@ -7,6 +7,7 @@
 // const r = await execInPod({ pod, objects: cluster.objects, config: cluster.config, dataPlane, dns, clock }, ['nslookup', 'my-api']);
 // r.stdout; // "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\nName:\tmy-api.default.svc.cluster.local\n..."
 
+import { nodeInternalIPOf } from '../core/objects.js';
 import { EXIT_CODE_ANNOTATION } from '../controllers/pods.js';
 import type { Clock } from '../core/clock.js';
 import type { ClusterConfig } from '../core/cluster-config.js';
@@ -56,8 +57,7 @@ export interface ExecResult extends ToolResult {
 }
 
 function nodeAddress(objects: readonly KubeObject[], name: string): string | undefined {
-  const n = objects.find((o) => o.kind === 'Node' && o.metadata.name === name);
-  return (n?.status?.addresses ?? []).find((a: { type: string }) => a.type === 'InternalIP')?.address;
+  return nodeInternalIPOf(objects.find((o) => o.kind === 'Node' && o.metadata.name === name));
 }
 
 /** The container kubectl exec uses, and whether it chose it among several (kubectl's defaulting rule). */

@@ -7,6 +7,7 @@
 //   host: 'backend', port: 8080, protocol: 'TCP', http: { scheme: 'http', path: '/health', host: 'backend:8080' } }, { clock });
 // report.verdict; // { result: 'timeout', connected: false, reason: 'POLICY_DENIED', message: 'dropped by NetworkPolicy ingress (…deny-all-ingress)…' }
 
+import { nodeInternalIPOf } from '../../core/objects.js';
 import type { Clock } from '../../core/clock.js';
 import type { ClusterConfig } from '../../core/cluster-config.js';
 import { describeObject, NotFoundError } from '../../core/errors.js';
@@ -42,7 +43,7 @@ function describeSource(from: ConnectionSource, objects: readonly KubeObject[]):
   if (from.kind === 'node') {
     const node = objects.find((o) => o.kind === 'Node' && o.metadata.name === from.name);
     if (!node) throw new NotFoundError('nodes', from.name);
-    const ip = ((node.status?.addresses ?? []) as { type: string; address: string }[]).find((a) => a.type === 'InternalIP')?.address;
+    const ip = nodeInternalIPOf(node);
     return { kind: 'node', name: `node ${from.name}`, ...(ip ? { ip } : {}) };
   }
   const pod = objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === from.namespace && o.metadata.name === from.name);

@@ -2,6 +2,7 @@
 // route, NetworkPolicy, the listening socket, the reply and an HTTP GET for a URL), as text or JSON.
 // Exit 0 when the connection would succeed, 1 when it would not, 2 for bad input.
 
+import { nodeInternalIPOf } from '../../core/objects.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { ClusterConfig } from '../../core/cluster-config.js';
 import { cidrContains, parseIPv4 } from '../../core/ip.js';
@@ -47,9 +48,6 @@ export const DEFAULT_EXTERNAL_CLIENT = '203.0.113.10';
 
 const OUTPUTS = ['txt', 'json'];
 
-function internalIP(node: KubeObject): string | undefined {
-  return ((node.status?.addresses ?? []) as { type?: string; address?: string }[]).find((a) => a?.type === 'InternalIP')?.address;
-}
 
 /** FROM as a connection source: an address names the pod or node that has it, or a client outside the cluster. */
 export function parseSource(objects: KubeObject[], config: Pick<ClusterConfig, 'podCIDR' | 'serviceCIDR'>, from: string, namespace: string): { source: ConnectionSource; via?: string } {
@@ -62,7 +60,7 @@ export function parseSource(objects: KubeObject[], config: Pick<ClusterConfig, '
   if (parseIPv4(from) !== undefined) {
     const pod = objects.find((o) => o.kind === 'Pod' && o.status?.podIP === from && o.spec?.hostNetwork !== true && o.status?.phase === 'Running');
     if (pod) return { source: { kind: 'pod', namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name }, via: from };
-    const node = objects.find((o) => o.kind === 'Node' && internalIP(o) === from);
+    const node = objects.find((o) => o.kind === 'Node' && nodeInternalIPOf(o) === from);
     if (node) return { source: { kind: 'node', name: node.metadata.name }, via: from };
     const n = parseIPv4(from)!;
     if (cidrContains(config.podCIDR, n)) throw new UsageError(`FROM "${from}": no running pod has this address of the pod CIDR`);

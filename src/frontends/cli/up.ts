@@ -10,6 +10,7 @@ import type { ServedApi } from '../apiserver/server.js';
 import { INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_SELECTOR } from '../../controllers/system-objects.js';
 import { InputError, formatProblem } from '../../core/errors.js';
 import { ManifestCache } from '../../core/manifests.js';
+import { nodeInternalIPOf } from '../../core/objects.js';
 import { buildClusterDns } from '../../dns/cluster-dns.js';
 import { DnsListenError, DnsServer } from '../../dns/server.js';
 import type { StoreEvent } from '../../core/store.js';
@@ -248,7 +249,7 @@ function describeEvent(e: StoreEvent): string | undefined {
 export function summary(objects: KubeObject[]): string {
   const id = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const of = (kind: string) => objects.filter((o) => o.kind === kind).sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
-  const nodes = of('Node').map((n) => [n.metadata.name, n.spec.podCIDR, n.status.addresses.find((a: any) => a.type === 'InternalIP').address]);
+  const nodes = of('Node').map((n) => [n.metadata.name, n.spec.podCIDR, nodeInternalIPOf(n) ?? '<none>']);
   const pods = of('Pod').map((p) => [p.metadata.namespace, p.metadata.name, p.status?.podIP ?? '<none>', p.spec.nodeName ?? '<none>', p.status?.phase ?? '']);
   const svcs = of('Service').map((s) => [
     s.metadata.namespace,

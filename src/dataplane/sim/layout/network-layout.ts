@@ -18,6 +18,7 @@
 // Cilium and the AWS VPC CNI route each pod over its veth with no bridge (cni-layouts.ts says how). So under the
 // demo's Calico, `ip link show type bridge` on a node prints nothing, as on a real Calico node.
 
+import { nodeInternalIPOf } from '../../../core/objects.js';
 import { kubeProxyReplaced, type ClusterConfig } from '../../../core/cluster-config.js';
 import { Cidr, formatCidr, formatIPv4, parseCidr } from '../../../core/ip.js';
 import type { KubeObject } from '../../../core/types.js';
@@ -50,7 +51,7 @@ function layoutNodes(objects: KubeObject[]): LayoutNode[] {
   const out: LayoutNode[] = [];
   for (const o of objects) {
     if (o.kind !== 'Node') continue;
-    const ip = (o.status?.addresses ?? []).find((a: any) => a.type === 'InternalIP')?.address;
+    const ip = nodeInternalIPOf(o);
     if (ip === undefined) continue;
     const podCIDR = typeof o.spec?.podCIDR === 'string' ? parseCidr(o.spec.podCIDR) : undefined;
     out.push({ name: o.metadata.name, ip, ...(podCIDR ? { podCIDR } : {}) });

@@ -62,3 +62,9 @@ export function subnet(c: Cidr, prefix: number, i: number): Cidr {
 export function isIPv4(s: unknown): s is string {
   return typeof s === 'string' && parseIPv4(s) !== undefined;
 }
+
+/** True when `s` is an IPv4 address in 127.0.0.0/8 (the host's loopback network). */
+export function isLoopbackIPv4(s: string): boolean {
+  const n = parseIPv4(s);
+  return n !== undefined && n >>> 24 === 127;
+}

@@ -11,7 +11,7 @@ import { createSocket, RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import { createServer as createHttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createTcpServer, isIPv4, Server as TcpServer, Socket } from 'node:net';
 import { ClusterConfig, DEFAULT_CLUSTER_SPEC } from '../core/cluster-config.js';
-import { formatIPv4, parseCidr } from '../core/ip.js';
+import { formatIPv4, isLoopbackIPv4, parseCidr } from '../core/ip.js';
 import type { KubeObject } from '../core/types.js';
 import type { ConnectOutcome, DataPlane, Endpoint, ObjectRef, Session } from '../dataplane/types.js';
 import { categorizeEndpoints } from '../proxy/categorize.js';
@@ -83,10 +83,6 @@ export interface HostPortPlan {
 export interface HostPortOptions {
   /** The IPv4 address NodePorts listen on. Default 127.0.0.1. */
   nodePortAddress?: string;
-}
-
-function isLoopbackIPv4(ip: string): boolean {
-  return isIPv4(ip) && ip.startsWith('127.');
 }
 
 function internalIP(node: KubeObject): string | undefined {

@@ -53,10 +53,6 @@ export function podObject(pod: KubeObject): string {
   return describeObject('Pod', pod.metadata.namespace ?? 'default', pod.metadata.name);
 }
 
-export function isLoopback(ip: string): boolean {
-  const n = parseIPv4(ip);
-  return n !== undefined && cidrContains(LOOPBACK, n);
-}
 
 /** A pod whose phase is Succeeded or Failed: its sandbox, and so its IP, is gone. */
 function terminated(pod: KubeObject): boolean {

@@ -12,14 +12,14 @@
 import type { Clock } from '../../core/clock.js';
 import { kubeProxyReplaced, type ClusterConfig } from '../../core/cluster-config.js';
 import { describeObject, NotFoundError } from '../../core/errors.js';
-import { cidrContains, parseCidr, parseIPv4 } from '../../core/ip.js';
+import { cidrContains, isLoopbackIPv4, parseCidr, parseIPv4 } from '../../core/ip.js';
 import type { KubeObject } from '../../core/types.js';
 import { policyEngineFor, type NetPolEngine } from '../../netpol/engine.js';
 import { chooseCilium, ciliumContext, ciliumHookName, SERVICE_LOOPBACK_ADDRESS, SERVICES_MAP, type CiliumDecision, type CiliumHook } from '../../proxy/backends/cilium/index.js';
 import { buildProxyModel, type ProxyDecision, type ProxyModel, type ProxyProtocol } from '../../proxy/model.js';
 import type { ConnectionInfo, ConnectOutcome, ConnectRequest, DataPlane, DropReason, Endpoint, Hop, HttpRequest, HttpResponse, Protocol } from '../types.js';
 import { ciliumHostPortHop, ciliumNatHop, ciliumRefusalHop, ciliumServiceHop } from './cilium-hops.js';
-import { ClusterIndex, isLoopback, podName, podObject, type AddressOwner, type NodeInfo } from './cluster-index.js';
+import { ClusterIndex, podName, podObject, type AddressOwner, type NodeInfo } from './cluster-index.js';
 import { routeHop } from './cni-route.js';
 import { deliverToNode, deliverToPod, type Delivery, type DeliveryContext } from './delivery.js';
 import { entryNodeFor } from './entry-node.js';
@@ -133,7 +133,7 @@ export class SimDataPlane implements DataPlane {
     const src = this.source(req);
     // 127.0.0.0/8 stays on the pod's lo, unless socket-LB translates connect() first: the default load-balancer pool
     // lies in 127.1.0.0/24, and Cilium's replacement looks every destination up before the kernel routes it.
-    if (src.pod && !src.inNodeNamespace && isLoopback(req.to.ip) && !this.socketTranslates(src, req)) return this.podLoopback(src, src.pod, req);
+    if (src.pod && !src.inNodeNamespace && isLoopbackIPv4(req.to.ip) && !this.socketTranslates(src, req)) return this.podLoopback(src, src.pod, req);
     const hops: Hop[] = [];
     const target = this.index.owner(req.to.ip);
     let at = src.node;
@@ -150,7 +150,7 @@ export class SimDataPlane implements DataPlane {
   private fromNode(req: ConnectRequest, src: Source, first: NodeInfo, target: AddressOwner, hops: Hop[]): ConnectOutcome {
     const { to, protocol } = req;
     // From a node's own namespace a packet to 127.0.0.0/8 leaves with source 127.0.0.1 (the lo route's src).
-    const sourceIP = src.inNodeNamespace && isLoopback(to.ip) ? '127.0.0.1' : src.ip;
+    const sourceIP = src.inNodeNamespace && isLoopbackIPv4(to.ip) ? '127.0.0.1' : src.ip;
     let at = first;
     let leavingPod = src.pod && !src.inNodeNamespace ? src.pod : undefined;
     let decision = this.decide(at, src, sourceIP, req, true);
@@ -226,7 +226,7 @@ export class SimDataPlane implements DataPlane {
           hops.push(ciliumHostPortHop(at, onSource ? 'socket' : 'device', { ip: sourceIP, port: 0 }, to, m, srcIP));
         } else {
           // portmap's CNI-HOSTPORT-MASQ: localhost sources (route_localnet) and a pod reaching its own hostPort.
-          if ((isLoopback(sourceIP) || src.pod === m.pod) && at.ip) [srcIP, snat] = [at.ip, true];
+          if ((isLoopbackIPv4(sourceIP) || src.pod === m.pod) && at.ip) [srcIP, snat] = [at.ip, true];
           hops.push(hostPortHop(at, { ip: sourceIP, port: 0 }, to, m, snat ? srcIP : undefined));
         }
         via = `; reached through hostPort ${to.port} on node ${at.name}`;

@@ -3,7 +3,7 @@
 // path for packets from outside, the per-packet path on a pod's lxc device when kube-proxy is not replaced.
 // Upstream: Cilium's kubeproxy-free guide (network/kubernetes/kubeproxy-free.rst), bpf/bpf_sock.c, bpf/lib/nodeport.h.
 
-import { cidrContains, parseCidr, parseIPv4 } from '../../../core/ip.js';
+import { isLoopbackIPv4 } from '../../../core/ip.js';
 import { chooseFor, type ChooseContext } from '../../choose.js';
 import type { NodeServicePort, ProxyCandidate, ProxyDecision, ProxyEndpoint, ProxyFlow, ProxyServicePort, ServiceEntry } from '../../types.js';
 import type { CiliumHook } from './maps.js';
@@ -31,12 +31,6 @@ export type CiliumDecision = (ProxyDecision | { verdict: 'none'; reason: string;
  */
 export const SERVICE_LOOPBACK_ADDRESS = '169.254.42.1';
 
-const LOOPBACK = parseCidr('127.0.0.0/8')!;
-
-function isLoopback(ip: string): boolean {
-  const n = parseIPv4(ip);
-  return n !== undefined && cidrContains(LOOPBACK, n);
-}
 
 function candidates(endpoints: ProxyEndpoint[], masquerade: (e: ProxyEndpoint) => boolean): ProxyCandidate[] {
   return endpoints.map((endpoint) => ({ endpoint, probability: 1 / endpoints.length, masquerade: masquerade(endpoint) }));
@@ -60,7 +54,7 @@ function dnat(hook: CiliumHook, sp: NodeServicePort, entry: ServiceEntry, policy
 function socketDecision(flow: ProxyFlow, hostNamespace: boolean, ctx: CiliumChooseContext): CiliumDecision {
   const where = `${flow.protocol} ${flow.destinationIP}:${flow.destinationPort}`;
   let hit = ctx.lookup(flow.destinationIP, flow.protocol, flow.destinationPort);
-  if (!hit && (ctx.isNodeAddress(flow.destinationIP) || (hostNamespace && isLoopback(flow.destinationIP)))) {
+  if (!hit && (ctx.isNodeAddress(flow.destinationIP) || (hostNamespace && isLoopbackIPv4(flow.destinationIP)))) {
     const sp = ctx.lookupNodePort(flow.protocol, flow.destinationPort);
     if (sp) hit = { sp, entry: 'nodePort' };
   }

@@ -68,3 +68,12 @@ export function isLoopbackIPv4(s: string): boolean {
   const n = parseIPv4(s);
   return n !== undefined && n >>> 24 === 127;
 }
+
+/** Orders IPv4 addresses numerically (10.0.0.9 before 10.0.0.10); anything else after them, as text. */
+export function compareIPv4(a: string, b: string): number {
+  const na = parseIPv4(a);
+  const nb = parseIPv4(b);
+  if (na !== undefined && nb !== undefined) return na - nb;
+  if (na !== undefined || nb !== undefined) return na !== undefined ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,6 +1,7 @@
 // The ready endpoints behind an Ingress backend (Service port → EndpointSlice ports), and a round-robin picker
 // whose state the caller owns, like ingress-nginx's default round_robin Lua balancer.
 
+import { compareIPv4 } from '../core/ip.js';
 import type { KubeObject } from '../core/types.js';
 import type { ObjectRef } from './ingress-classes.js';
 import type { BackendPort } from './servers.js';
@@ -62,18 +63,8 @@ export function backendEndpoints(svc: KubeObject | undefined, slices: KubeObject
   }
   if (endpoints.length === 0)
     return unavailable(`${svcName} port ${sp.port} has no ready endpoints${notReady ? ` (${notReady} not ready)` : ''}: ingress-nginx answers 503`);
-  endpoints.sort((a, b) => compareIp(a.ip, b.ip) || a.port - b.port);
+  endpoints.sort((a, b) => compareIPv4(a.ip, b.ip) || a.port - b.port);
   return { kind: 'endpoints', upstream, endpoints };
-}
-
-function compareIp(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  if (pa.length === 4 && pb.length === 4 && pa.every(Number.isFinite) && pb.every(Number.isFinite)) {
-    for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
-    return 0;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Round-robin positions per upstream; the caller keeps one per proxy and passes it in. */

@@ -103,9 +103,11 @@ export async function measureRouteChanges(dir: string, opts: ScaleOptions): Prom
     // Ingress routes (serveIngress in src/frontends/cli/up.ts), in a microtask after the apply and the save.
     const live = new LiveDataPlane(manager, { clock, onError: (e) => console.log(`  data plane error: ${e.message}`) });
     const mark = { routesStart: 0, routesEnd: 0, routes: undefined as IngressRoutes | undefined };
+    let current: IngressRoutes | undefined;
     live.onUpdate((objects) => {
       mark.routesStart = performance.now();
-      mark.routes = ingressRoutes(objects);
+      // As up.ts serveIngress does: the previous table lends the servers whose Ingresses did not change.
+      current = mark.routes = ingressRoutes(objects, { controller: CONTROLLER, previous: current?.table });
       mark.routesEnd = performance.now();
     });
     const changes: ChangeTiming[] = [];

@@ -41,7 +41,8 @@ export function buildCluster(docs: ManifestDoc[], opts: BuildOptions): BuiltClus
   for (const error of resolved.errors) problems.push({ source: configs[0]?.source, object: configObject, error });
   if (problems.length > 0 || !resolved.config) throw new InputError(problems);
   const configWarnings = resolved.warnings.map((message) => formatProblem({ source: configs[0]?.source, object: configObject, error: { message } }));
-  // collectDocuments hands out defaulted copies of the documents, which reconcile may build on.
-  const state = reconcile(resolved.config, collected.objects, { ...opts, ownsDesired: true });
+  // collectDocuments' defaulted objects are shared with later calls (it remembers them per parsed document), so
+  // reconcile copies what it changes.
+  const state = reconcile(resolved.config, collected.objects, opts);
   return { ...state, warnings: [...collected.warnings, ...configWarnings, ...state.warnings], config: resolved.config, flatnetDocs: collected.flatnet.filter((d) => d.object.kind !== 'ClusterConfig') };
 }

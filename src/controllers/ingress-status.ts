@@ -74,11 +74,16 @@ function isControllerPod(pod: KubeObject): boolean {
  * suite's ingress_class.feature checks that an Ingress of an unknown class never gets an address.
  */
 export function syncIngressStatus(input: IngressStatusInput): void {
+  ingressStatuses(input).forEach((status, i) => (input.ingresses[i].status = status));
+}
+
+/** The status syncIngressStatus gives each of `input.ingresses`, in the same order, changing nothing. */
+export function ingressStatuses(input: IngressStatusInput): KubeObject['status'][] {
   const running = input.pods.some((p) => isControllerPod(p) && p.status?.phase === 'Running' && isPodReady(p));
   const published = input.services.find((s) => s.metadata.namespace === INGRESS_NGINX_NAMESPACE && s.metadata.name === INGRESS_NGINX_CONTROLLER);
   const addresses = running ? publishedAddresses(published).sort(compareAddresses) : [];
+  if (addresses.length === 0) return input.ingresses.map(() => ({ loadBalancer: {} }));
   const { served } = selectIngresses([...input.ingressClasses, ...input.ingresses], { controller: INGRESS_NGINX_CONTROLLER_CLASS, ingressClass: INGRESS_NGINX_CLASS });
   const isServed = new Set(served);
-  for (const ing of input.ingresses)
-    ing.status = { loadBalancer: isServed.has(ing) && addresses.length > 0 ? { ingress: addresses.map((a) => ({ ...a })) } : {} };
+  return input.ingresses.map((ing) => ({ loadBalancer: isServed.has(ing) ? { ingress: addresses.map((a) => ({ ...a })) } : {} }));
 }

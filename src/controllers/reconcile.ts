@@ -11,7 +11,7 @@ import { RESOURCE_TYPES, resourceTypeOfKind } from '../core/resources.js';
 import type { KubeObject } from '../core/types.js';
 import { newContext, ReconcileContext } from './context.js';
 import { hasSelector, kubernetesEndpoints, mirrorEndpoints, PodIndex, serviceEndpoints, serviceEndpointSlices } from './endpoints.js';
-import { syncIngressStatus } from './ingress-status.js';
+import { ingressStatuses } from './ingress-status.js';
 import { buildNodes, nodeInternalIP } from './nodes.js';
 import { assignPodIPs } from './pods.js';
 import { PodPlan, schedulePods } from './scheduler.js';
@@ -85,17 +85,53 @@ function byKindOf(objects: KubeObject[]): Map<string, KubeObject[]> {
   return m;
 }
 
+// Kinds no controller writes to: reconcile gives them metadata (uid, creationTimestamp, generation) and, for Ingress,
+// the status ingress-nginx publishes; everything else is the desired object as given.
+const PASSED_THROUGH_KINDS = new Set(['ConfigMap', 'Secret', 'Ingress', 'IngressClass', 'NetworkPolicy']);
+
+// The object a reconcile produced from a desired object of those kinds. collectDocuments hands out the same desired
+// object while its document is unchanged, so when the previous state still holds exactly that output, the output is
+// used again as it is — no copy, no comparison — and the store sees the same object (store.ts replaceAll). This is
+// what lets `flatnet up` re-apply 1,000 Ingresses after one of them changed in a few milliseconds.
+const passedThrough = new WeakMap<KubeObject, KubeObject>();
+
+interface MergedInput {
+  objects: KubeObject[];
+  /** Outputs of an earlier reconcile used again as they are: never to be changed in place. */
+  reused: Set<KubeObject>;
+  /** Each new passed-through object and the desired object it came from, to remember when the reconcile succeeds. */
+  fresh: Map<KubeObject, KubeObject>;
+}
+
 /** Merges the user's objects over the system objects they redeclare, as `kubectl apply` would update them. */
-function mergeWithSystem(config: ClusterConfig, desired: DesiredObject[], owned: boolean): KubeObject[] {
+function mergeWithSystem(config: ClusterConfig, desired: DesiredObject[], owned: boolean, previous: ReadonlyMap<string, KubeObject>): MergedInput {
   const merged = new Map<string, KubeObject>();
+  const reused = new Set<KubeObject>();
+  const fresh = new Map<KubeObject, KubeObject>();
   // The user's objects arrive defaulted; the system's get the same API defaults here.
   for (const o of systemObjects(config)) merged.set(keyOf(o), applyDefaults(o, o.metadata.namespace));
   for (const d of desired) {
     const key = keyOf(d.object);
     const base = merged.get(key);
-    merged.set(key, base ? mergeObjects(base, d.object) : owned ? d.object : deepClone(d.object));
+    if (base) {
+      merged.set(key, mergeObjects(base, d.object));
+      continue;
+    }
+    if (!PASSED_THROUGH_KINDS.has(d.object.kind)) {
+      merged.set(key, owned ? d.object : deepClone(d.object));
+      continue;
+    }
+    const before = passedThrough.get(d.object);
+    if (before !== undefined && previous.get(key) === before) {
+      merged.set(key, before);
+      reused.add(before);
+      continue;
+    }
+    const o = owned ? d.object : deepClone(d.object);
+    merged.set(key, o);
+    fresh.set(o, d.object);
   }
-  return [...merged.values()].sort(compareObjects);
+  return { objects: [...merged.values()].sort(compareObjects), reused, fresh };
 }
 
 function namespaces(ctx: ReconcileContext, objects: KubeObject[], declared: KubeObject[]): KubeObject[] {
@@ -123,10 +159,10 @@ export function reconcile(config: ClusterConfig, desired: DesiredObject[], opts:
   for (const d of desired) if (d.source) sources.set(keyOf(d.object), d.source);
   const ctx = newContext(config, opts.clock, previous, sources);
 
-  const input = mergeWithSystem(config, desired, opts.ownsDesired === true);
+  const { objects: input, reused, fresh } = mergeWithSystem(config, desired, opts.ownsDesired === true, previous);
   const by = byKindOf(input);
   const get = (kind: string) => by.get(kind) ?? [];
-  for (const o of input) if (o.kind !== 'Namespace' && o.kind !== 'Node') ensureMeta(ctx, o);
+  for (const o of input) if (o.kind !== 'Namespace' && o.kind !== 'Node' && !reused.has(o)) ensureMeta(ctx, o);
 
   const out: KubeObject[] = [];
   pushAll(out, namespaces(ctx, input, get('Namespace')));
@@ -195,11 +231,22 @@ export function reconcile(config: ClusterConfig, desired: DesiredObject[], opts:
   for (const o of generated) out.push(ensureMeta(ctx, o));
 
   // After the Services have their LB IPs: ingress-nginx publishes its Service's address on the Ingresses it serves.
-  syncIngressStatus({ ingresses: get('Ingress'), ingressClasses: get('IngressClass'), services, pods });
+  // A reused Ingress whose published address changed is copied rather than changed in place.
+  const ingresses = get('Ingress');
+  ingressStatuses({ ingresses, ingressClasses: get('IngressClass'), services, pods }).forEach((status, i) => {
+    const ing = ingresses[i];
+    if (!reused.has(ing)) ing.status = status;
+    else if (!jsonEqual(ing.status, status)) {
+      const copy = { ...ing, metadata: { ...ing.metadata }, status };
+      delete copy.metadata.resourceVersion;
+      ingresses[i] = copy;
+    }
+  });
   for (const t of RESOURCE_TYPES)
     if (!['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(t.kind)) pushAll(out, get(t.kind));
 
   if (ctx.problems.length > 0) throw new InputError(ctx.problems);
-  for (const o of out) if (!resourceTypeOfKind(o.kind)?.namespaced) delete o.metadata.namespace;
+  for (const o of out) if (!reused.has(o) && !resourceTypeOfKind(o.kind)?.namespaced) delete o.metadata.namespace;
+  for (const [o, from] of fresh) passedThrough.set(from, o);
   return { objects: out.sort(compareObjects), warnings: ctx.warnings };
 }

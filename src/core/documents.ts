@@ -3,7 +3,7 @@
 // and duplicates reported with both places. All problems of an input are returned together.
 
 import { applyDefaults } from './defaults.js';
-import { describeObject, notSupported, Problem, formatProblem, invalid } from './errors.js';
+import { describeObject, FieldError, notSupported, Problem, formatProblem, invalid } from './errors.js';
 import type { ManifestDoc } from './manifests.js';
 import { apiVersionOf, RESOURCE_TYPES, ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
@@ -15,7 +15,10 @@ export interface CollectOptions {
 }
 
 export interface CollectedDocuments {
-  /** Kubernetes objects, defaulted, in input order. Apply them only when `problems` is empty. */
+  /**
+   * Kubernetes objects, defaulted, in input order. Apply them only when `problems` is empty. The objects are shared
+   * with later calls given the same parsed documents (see `checked` below): read them, copy before changing them.
+   */
   objects: ManifestDoc[];
   /** Documents whose apiVersion is in the flatnet/ group (ClusterConfig, ConnectivityTest), untouched. */
   flatnet: ManifestDoc[];
@@ -54,6 +57,27 @@ function nameOf(o: KubeObject): string {
   const m = o.metadata;
   const generate = text(m.generateName);
   return text(m.name) ?? (generate ? `${generate}*` : '');
+}
+
+/** What defaulting and validation made of one parsed document under one default namespace. */
+interface Checked {
+  defaultNamespace: string;
+  defaulted: KubeObject;
+  errors: FieldError[];
+}
+
+// Parsed documents are never mutated and keep their identity across re-reads of unchanged text (ManifestCache), so
+// `flatnet up` re-applying 1,000 unchanged documents defaults and validates none of them again; the defaulted object
+// keeps its identity too, which lets reconcile recognise an unchanged input (reconcile.ts passedThrough).
+const checked = new WeakMap<KubeObject, Checked>();
+
+function defaultAndValidate(parsed: KubeObject, defaultNamespace: string): Checked {
+  const hit = checked.get(parsed);
+  if (hit && hit.defaultNamespace === defaultNamespace) return hit;
+  const defaulted = applyDefaults(parsed, defaultNamespace);
+  const out = { defaultNamespace, defaulted, errors: validateObject(defaulted) };
+  checked.set(parsed, out);
+  return out;
 }
 
 function where(d: ManifestDoc): string {
@@ -114,8 +138,8 @@ export function collectDocuments(docs: ManifestDoc[], opts: CollectOptions = {})
       out.problems.push({ source: d.source, object, error });
       continue;
     }
-    const defaulted = applyDefaults(d.object, defaultNamespace);
-    for (const error of validateObject(defaulted)) out.problems.push({ source: d.source, object, error });
+    const { defaulted, errors } = defaultAndValidate(d.object, defaultNamespace);
+    for (const error of errors) out.problems.push({ source: d.source, object, error });
     const doc: ManifestDoc = { ...d, object: defaulted };
     out.objects.push(doc);
     checkDuplicate(doc, object);

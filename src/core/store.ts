@@ -72,7 +72,8 @@ export class ObjectStore {
       const key = keyOf(o);
       seen.add(key);
       const old = this.objects.get(key);
-      if (old && sameApartFromResourceVersion(old, o)) continue;
+      // The same object again (reconcile reuses unchanged outputs) needs no comparison.
+      if (old === o || (old && sameApartFromResourceVersion(old, o))) continue;
       o.metadata.resourceVersion = String(++this.rv);
       this.objects.set(key, o);
       events.push({ type: old ? 'MODIFIED' : 'ADDED', object: o });

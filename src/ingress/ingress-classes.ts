@@ -66,12 +66,13 @@ export function selectIngresses(objects: KubeObject[], opts: ClassOptions): Sele
   const defaultClass = defaultIngressClass(classes);
   const served: KubeObject[] = [];
   const ignored: IgnoredIngress[] = [];
-  for (const ing of objects.filter((o) => o.kind === 'Ingress')) {
-    const reason = classMismatch(ing, byName, defaultClass, opts) ?? pathTypeProblem(ing, opts);
-    if (reason) ignored.push({ ingress: refOf(ing), reason });
-    else served.push(ing);
+  for (const o of objects) {
+    if (o.kind !== 'Ingress') continue;
+    const reason = classMismatch(o, byName, defaultClass, opts) ?? (opts.strictValidatePathType === false ? undefined : strictPathProblem(o));
+    if (reason) ignored.push({ ingress: refOf(o), reason });
+    else served.push(o);
   }
-  served.sort(olderFirst);
+  sortOlderFirst(served);
   ignored.sort((a, b) => keyCompare(`${a.ingress.namespace}/${a.ingress.name}`, `${b.ingress.namespace}/${b.ingress.name}`));
   return { served, ignored };
 }
@@ -101,9 +102,17 @@ function classMismatch(ing: KubeObject, classes: Map<string, KubeObject>, defaul
   return 'no spec.ingressClassName, no class annotation and no default IngressClass (ingress-nginx ignores Ingresses without a class unless --watch-ingress-without-class)';
 }
 
+// Ingresses are not changed in place, so each one's path check is done once (null: no problem).
+const pathProblems = new WeakMap<KubeObject, string | null>();
+
+function strictPathProblem(ing: KubeObject): string | undefined {
+  let p = pathProblems.get(ing);
+  if (p === undefined) pathProblems.set(ing, (p = pathTypeProblem(ing) ?? null));
+  return p ?? undefined;
+}
+
 /** The admission webhook's strict-validate-path-type check (on by default): such an Ingress is never admitted. */
-function pathTypeProblem(ing: KubeObject, opts: ClassOptions): string | undefined {
-  if (opts.strictValidatePathType === false) return undefined;
+function pathTypeProblem(ing: KubeObject): string | undefined {
   const rules: any[] = ing.spec?.rules ?? [];
   for (const [i, rule] of rules.entries())
     for (const [j, p] of ((rule?.http?.paths ?? []) as any[]).entries())
@@ -113,11 +122,13 @@ function pathTypeProblem(ing: KubeObject, opts: ClassOptions): string | undefine
 }
 
 /** ingress-nginx sortIngressSlice: oldest creationTimestamp first; equal timestamps → greater namespace/name first. */
-function olderFirst(a: KubeObject, b: KubeObject): number {
-  const ta = Date.parse(a.metadata.creationTimestamp ?? '') || 0;
-  const tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
-  if (ta !== tb) return ta - tb;
-  return -keyCompare(`${refOf(a).namespace}/${a.metadata.name}`, `${refOf(b).namespace}/${b.metadata.name}`);
+function sortOlderFirst(ingresses: KubeObject[]): void {
+  const keys = new Map(ingresses.map((i) => [i, { t: Date.parse(i.metadata.creationTimestamp ?? '') || 0, name: `${refOf(i).namespace}/${i.metadata.name}` }]));
+  ingresses.sort((a, b) => {
+    const ka = keys.get(a)!;
+    const kb = keys.get(b)!;
+    return ka.t - kb.t || -keyCompare(ka.name, kb.name);
+  });
 }
 
 function keyCompare(a: string, b: string): number {

@@ -5,11 +5,17 @@ import type { KubeObject } from '../core/types.js';
 import { backendEndpoints, BackendEndpoints } from './backend-endpoints.js';
 import { ClassOptions, IgnoredIngress, ObjectRef, selectIngresses } from './ingress-classes.js';
 import { compileLocations, LocationMatcher } from './location-matcher.js';
-import { BackendPort, buildServers, CATCH_ALL, LocationConflict, Server, ServerTls, Target } from './servers.js';
+import { BackendPort, buildServers, CATCH_ALL, defaultBackendWarning, LocationConflict, PlacedConflict, rulePathWarnings, Server, serverNamesOf, ServerTls, Target } from './servers.js';
 
 export type { BackendPort, IgnoredIngress, LocationConflict, ObjectRef };
 
-export type RouteTableOptions = ClassOptions;
+export interface RouteTableOptions extends ClassOptions {
+  /**
+   * The table this one replaces. Servers whose Ingresses are the very same objects as when `previous` was built are
+   * taken from it as they are, so a change to one Ingress among thousands rebuilds only that Ingress's hosts.
+   */
+  previous?: RouteTable;
+}
 
 export interface MatchRequest {
   /** The Host header (or :authority) as received, port and all; empty when absent. */
@@ -55,6 +61,27 @@ interface CompiledServer {
   wildcard?: RegExp;
 }
 
+/** A compiled server and its conflicts. Never changed: a later table may hold it too. */
+interface BuiltServer {
+  compiled: CompiledServer;
+  conflicts: PlacedConflict[];
+}
+
+/** What the table needs of one Ingress on its own; Ingresses are not changed in place, so it is worked out once. */
+interface IngressFacts {
+  servers: string[];
+  defaultBackendWarning?: string;
+  rulePathWarnings: string[];
+}
+
+const factsMemo = new WeakMap<KubeObject, IngressFacts>();
+
+function factsOf(ing: KubeObject): IngressFacts {
+  let f = factsMemo.get(ing);
+  if (!f) factsMemo.set(ing, (f = { servers: serverNamesOf(ing), defaultBackendWarning: defaultBackendWarning(ing), rulePathWarnings: rulePathWarnings(ing) }));
+  return f;
+}
+
 /** Served Ingresses compiled for matching. Build with buildRouteTable. */
 export class RouteTable {
   /** Ingresses of other classes (or rejected by ingress-nginx's admission rules), with the reason. */
@@ -64,7 +91,12 @@ export class RouteTable {
   readonly warnings: string[];
   /** Served Ingresses, oldest first. */
   readonly served: ObjectRef[];
-  private readonly exact = new Map<string, CompiledServer>();
+  /** Every server by name (the catch-all `_` included), with what it was built from. */
+  private readonly built: Map<string, BuiltServer>;
+  /** Names of the servers that are wildcards, have TLS, conflicts or invalid paths: the few the loops below visit. */
+  private readonly notable: Set<string>;
+  /** The served Ingress objects, oldest first. */
+  private readonly servedObjects: KubeObject[];
   private readonly wildcards: CompiledServer[] = [];
   private readonly catchAll: CompiledServer;
   private readonly services = new Map<string, KubeObject>();
@@ -76,25 +108,47 @@ export class RouteTable {
     if (!opts || typeof opts.controller !== 'string' || opts.controller === '')
       throw new Error(`buildRouteTable: options.controller: Invalid value: ${JSON.stringify(opts?.controller)}: must name the controller, e.g. "k8s.io/ingress-nginx"`);
     const { served, ignored } = selectIngresses(objects, opts);
-    const built = buildServers(served);
     this.ignored = ignored;
-    this.conflicts = built.conflicts;
-    this.warnings = [...built.warnings];
+    this.servedObjects = served;
     this.served = served.map((i) => ({ namespace: i.metadata.namespace ?? 'default', name: i.metadata.name }));
-    // Servers in hostname order, as ingress-nginx writes them (wildcard server_names are regexes tried in order).
-    for (const server of [...built.servers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const matcher = compileLocations(server.locations);
-      for (const p of matcher.invalid) this.warnings.push(`server ${server.name}: path ${JSON.stringify(p)} is not a regular expression flatnet can run; the location never matches`);
-      const c: CompiledServer = { server, matcher };
-      if (server.name === CATCH_ALL) continue;
-      if (server.name.startsWith('*.')) {
-        // ingress-nginx: server_name ~^(?<subdomain>[\w-]+)\.foo\.com$ — exactly one label.
-        c.wildcard = new RegExp(`^[\\w-]+${server.name.slice(1).replace(/\./g, '\\.')}$`);
-        this.wildcards.push(c);
-      } else this.exact.set(server.name, c);
+
+    // A server is built from the Ingresses naming it (servers.ts serverNamesOf), so only the servers named by an
+    // Ingress that came or went since the previous table are built again; the others are taken from it as they are.
+    const prev = opts.previous;
+    let stale: Set<string>;
+    if (prev) {
+      this.built = new Map(prev.built);
+      this.notable = new Set(prev.notable);
+      stale = new Set();
+      const now = new Set(served);
+      const before = new Set(prev.servedObjects);
+      for (const ing of served) if (!before.has(ing)) for (const name of factsOf(ing).servers) stale.add(name);
+      for (const ing of prev.servedObjects) if (!now.has(ing)) for (const name of factsOf(ing).servers) stale.add(name);
+    } else {
+      this.built = new Map();
+      this.notable = new Set();
+      stale = new Set([CATCH_ALL]);
+      for (const ing of served) for (const name of factsOf(ing).servers) stale.add(name);
     }
-    const catchAll = built.servers.get(CATCH_ALL)!;
-    this.catchAll = { server: catchAll, matcher: compileLocations(catchAll.locations) };
+    if (stale.size > 0) this.rebuild(stale);
+
+    // Conflicts and warnings in the order one buildServers pass over every served Ingress gives them.
+    const notable = [...this.notable].sort().map((name) => this.built.get(name)!);
+    const rank = new Map(served.map((ing, i) => [ing, i]));
+    const placed = notable.flatMap((b) => b.conflicts);
+    placed.sort((a, b) => rank.get(a.ingress)! - rank.get(b.ingress)! || a.ruleIndex - b.ruleIndex || a.pathIndex - b.pathIndex);
+    this.conflicts = placed.map((p) => p.conflict);
+    this.warnings = [];
+    for (const ing of served) {
+      const w = factsOf(ing).defaultBackendWarning;
+      if (w) this.warnings.push(w);
+    }
+    for (const ing of served) for (const w of factsOf(ing).rulePathWarnings) this.warnings.push(w);
+    for (const { compiled: c } of notable)
+      for (const p of c.matcher.invalid) this.warnings.push(`server ${c.server.name}: path ${JSON.stringify(p)} is not a regular expression flatnet can run; the location never matches`);
+    // Wildcard server_names are regexes nginx tries in the order ingress-nginx writes servers: by hostname.
+    for (const { compiled: c } of notable) if (c.wildcard) this.wildcards.push(c);
+    this.catchAll = this.built.get(CATCH_ALL)!.compiled;
     for (const o of objects) {
       if (o.kind === 'Service') this.services.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
       if (o.kind === 'Secret') this.secrets.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
@@ -103,6 +157,35 @@ export class RouteTable {
         const k = `${o.metadata.namespace}/${svcName}`;
         this.slices.set(k, [...(this.slices.get(k) ?? []), o]);
       }
+    }
+  }
+
+  /** Builds the named servers from the served Ingresses naming them, in one buildServers pass; drops the unnamed. */
+  private rebuild(names: Set<string>): void {
+    const ingressesOf = new Map<string, KubeObject[]>([...names].map((name) => [name, []]));
+    const involved: KubeObject[] = [];
+    for (const ing of this.servedObjects) {
+      let named = false;
+      for (const name of factsOf(ing).servers) {
+        const list = ingressesOf.get(name);
+        if (!list) continue;
+        list.push(ing);
+        named = true;
+      }
+      if (named) involved.push(ing);
+    }
+    const fresh = buildServers(involved);
+    const conflictsOf = new Map<string, PlacedConflict[]>();
+    for (const p of fresh.placed) conflictsOf.set(p.conflict.server, [...(conflictsOf.get(p.conflict.server) ?? []), p]);
+    for (const [name, ingresses] of ingressesOf) {
+      this.notable.delete(name);
+      if (ingresses.length === 0 && name !== CATCH_ALL) {
+        this.built.delete(name);
+        continue;
+      }
+      const b: BuiltServer = { compiled: compileServer(fresh.servers.get(name)!), conflicts: conflictsOf.get(name) ?? [] };
+      this.built.set(name, b);
+      if (b.compiled.wildcard || b.compiled.server.tls || b.conflicts.length > 0 || b.compiled.matcher.invalid.length > 0) this.notable.add(name);
     }
   }
 
@@ -152,7 +235,8 @@ export class RouteTable {
 
   /** Each served server with its TLS settings, for certificate selection. */
   tlsServers(): { host: string; tls: ServerTls }[] {
-    return [...this.exact.values(), ...this.wildcards].filter((c) => c.server.tls).map((c) => ({ host: c.server.name, tls: c.server.tls! }));
+    const tls = [...this.notable].sort().map((name) => this.built.get(name)!.compiled).filter((c) => c.server.tls && c.server.name !== CATCH_ALL);
+    return [...tls.filter((c) => !c.wildcard), ...tls.filter((c) => c.wildcard)].map((c) => ({ host: c.server.name, tls: c.server.tls! }));
   }
 
   /** A Secret from the objects the table was built from (for TLS certificates). */
@@ -161,7 +245,9 @@ export class RouteTable {
   }
 
   private compiledFor(host: string): CompiledServer {
-    return this.exact.get(host) ?? this.wildcards.find((w) => w.wildcard!.test(host)) ?? this.catchAll;
+    // The map holds the wildcard and catch-all servers too, under names no Host header is matched against.
+    const exact = host === CATCH_ALL ? undefined : this.built.get(host)?.compiled;
+    return (exact && !exact.wildcard ? exact : undefined) ?? this.wildcards.find((w) => w.wildcard!.test(host)) ?? this.catchAll;
   }
 
   private resolvePort(ref: ObjectRef, port: BackendPort): number | undefined {
@@ -170,6 +256,14 @@ export class RouteTable {
     const sp = 'name' in port ? ports.find((p) => p.name === port.name) : ports.find((p) => p.port === port.number);
     return sp?.port;
   }
+}
+
+/** A server's location matcher, and for a `*.` server the regex its server_name is. */
+function compileServer(server: Server): CompiledServer {
+  const c: CompiledServer = { server, matcher: compileLocations(server.locations) };
+  // ingress-nginx: server_name ~^(?<subdomain>[\w-]+)\.foo\.com$ — exactly one label.
+  if (server.name.startsWith('*.')) c.wildcard = new RegExp(`^[\\w-]+${server.name.slice(1).replace(/\./g, '\\.')}$`);
+  return c;
 }
 
 /**

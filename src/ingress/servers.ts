@@ -63,9 +63,20 @@ export interface LocationConflict {
   skipped: ObjectRef;
 }
 
+/** A conflict and the rule path that was skipped: which Ingress, rule and path (the order ingress-nginx meets them in). */
+export interface PlacedConflict {
+  conflict: LocationConflict;
+  ingress: KubeObject;
+  ruleIndex: number;
+  pathIndex: number;
+}
+
 export interface BuiltServers {
   servers: Map<string, Server>;
+  /** In the order ingress-nginx meets them: by Ingress (oldest first), rule, path. */
   conflicts: LocationConflict[];
+  /** The same conflicts with their places, for merging the conflicts of servers built separately. */
+  placed: PlacedConflict[];
   warnings: string[];
 }
 
@@ -105,26 +116,53 @@ function rootLocation(target: Target | undefined, owner: KubeObject | undefined)
   return loc;
 }
 
+const ingKey = (ing: KubeObject) => `Ingress ${refOf(ing).namespace}/${ing.metadata.name}`;
+const serverNameOf = (rule: any) => (rule.host ? String(rule.host).toLowerCase() : CATCH_ALL);
+
+/** The warning about an Ingress's spec.defaultBackend, if it has one ingress-nginx cannot route to. */
+export function defaultBackendWarning(ing: KubeObject): string | undefined {
+  if (!ing.spec?.defaultBackend || serviceTarget(ing, ing.spec.defaultBackend, 'defaultBackend')) return undefined;
+  return `${ingKey(ing)}: spec.defaultBackend is a resource backend; ingress-nginx only routes to Services, so the controller's default backend is used`;
+}
+
+/** The warnings about an Ingress's rule paths that ingress-nginx skips. */
+export function rulePathWarnings(ing: KubeObject): string[] {
+  const out: string[] = [];
+  for (const [ri, rule] of ((ing.spec?.rules ?? []) as any[]).entries())
+    for (const [pi, p] of ((rule.http?.paths ?? []) as any[]).entries())
+      if (!serviceTarget(ing, p.backend, 'rule', ri, pi)) out.push(`${ingKey(ing)}: spec.rules[${ri}].http.paths[${pi}] has a resource backend; ingress-nginx skips it`);
+  return out;
+}
+
+/**
+ * The servers an Ingress has a part in: its rules' hosts (`_` for a rule without one), and the catch-all when it has
+ * a Service defaultBackend and no rules. A server is built from exactly the Ingresses naming it, so buildServers over
+ * any oldest-first list holding those gives it the same locations, TLS and conflicts.
+ */
+export function serverNamesOf(ing: KubeObject): string[] {
+  const rules: any[] = ing.spec?.rules ?? [];
+  const names = new Set(rules.map(serverNameOf));
+  if (rules.length === 0 && serviceTarget(ing, ing.spec?.defaultBackend, 'defaultBackend')) names.add(CATCH_ALL);
+  return [...names];
+}
+
 /** Builds the servers from Ingresses already sorted oldest first. */
 export function buildServers(ingresses: KubeObject[]): BuiltServers {
   const servers = new Map<string, Server>([[CATCH_ALL, { name: CATCH_ALL, locations: [rootLocation(undefined, undefined)] }]]);
-  const conflicts: LocationConflict[] = [];
-  const warnings: string[] = [];
-  const ingKey = (ing: KubeObject) => `Ingress ${refOf(ing).namespace}/${ing.metadata.name}`;
+  const placed: PlacedConflict[] = [];
 
   // createServers: the catch-all's root comes from the oldest Ingress with a defaultBackend and no rules; each
   // host's root from the spec.defaultBackend of the oldest Ingress naming that host (or the controller default).
   for (const ing of ingresses) {
     const rules: any[] = ing.spec?.rules ?? [];
     const def = serviceTarget(ing, ing.spec?.defaultBackend, 'defaultBackend');
-    if (ing.spec?.defaultBackend && !def) warnings.push(`${ingKey(ing)}: spec.defaultBackend is a resource backend; ingress-nginx only routes to Services, so the controller's default backend is used`);
     const catchAllRoot = servers.get(CATCH_ALL)!.locations[0];
     if (def && rules.length === 0 && catchAllRoot.isDefBackend) {
       // The catch-all keeps its own rewrite settings ("Redirect and rewrite can affect the catch all behavior").
       Object.assign(catchAllRoot, { isDefBackend: false, target: def, owner: refOf(ing), annotations: { ...locationAnnotations(ing), rewriteTarget: undefined } });
     }
     for (const rule of rules) {
-      const host = rule.host ? String(rule.host).toLowerCase() : CATCH_ALL;
+      const host = serverNameOf(rule);
       if (!servers.has(host)) servers.set(host, { name: host, locations: [rootLocation(def, ing)] });
     }
   }
@@ -134,7 +172,7 @@ export function buildServers(ingresses: KubeObject[]): BuiltServers {
     const tls: any[] = ing.spec?.tls ?? [];
     if (tls.length === 0) continue;
     for (const rule of (ing.spec?.rules ?? []) as any[]) {
-      const server = servers.get(rule.host ? String(rule.host).toLowerCase() : CATCH_ALL)!;
+      const server = servers.get(serverNameOf(rule))!;
       if (server.name === CATCH_ALL || server.tls) continue;
       const entry = tls.find((t) => ((t.hosts ?? []) as string[]).some((h) => h.toLowerCase() === server.name));
       server.tls = entry?.secretName ? { ingress: refOf(ing), secretName: entry.secretName } : { ingress: refOf(ing) };
@@ -142,36 +180,39 @@ export function buildServers(ingresses: KubeObject[]): BuiltServers {
   }
 
   // getBackendServers: every rule path becomes a location; the same path + pathType again is skipped, except that a
-  // rule path `/` replaces the root default location.
+  // rule path `/` replaces the root default location. Paths with resource backends are skipped (rulePathWarnings).
   for (const ing of ingresses) {
     for (const [ri, rule] of ((ing.spec?.rules ?? []) as any[]).entries()) {
-      const server = servers.get(rule.host ? String(rule.host).toLowerCase() : CATCH_ALL)!;
+      const server = servers.get(serverNameOf(rule))!;
       for (const [pi, p] of ((rule.http?.paths ?? []) as any[]).entries()) {
         const target = serviceTarget(ing, p.backend, 'rule', ri, pi);
-        if (!target) {
-          warnings.push(`${ingKey(ing)}: spec.rules[${ri}].http.paths[${pi}] has a resource backend; ingress-nginx skips it`);
-          continue;
-        }
-        addLocation(server, ing, target, p, conflicts);
+        if (!target) continue;
+        const conflict = addLocation(server, ing, target, p);
+        if (conflict) placed.push({ conflict, ingress: ing, ruleIndex: ri, pathIndex: pi });
       }
     }
   }
   for (const server of servers.values()) server.locations = updateServerLocations(server.locations);
-  return { servers, conflicts, warnings };
+  const warnings: string[] = [];
+  for (const ing of ingresses) {
+    const w = defaultBackendWarning(ing);
+    if (w) warnings.push(w);
+  }
+  for (const ing of ingresses) warnings.push(...rulePathWarnings(ing));
+  return { servers, conflicts: placed.map((p) => p.conflict), placed, warnings };
 }
 
-function addLocation(server: Server, ing: KubeObject, target: Target, p: any, conflicts: LocationConflict[]): void {
+/** Adds a rule path's location to the server; returns the conflict when the same path + pathType is already there. */
+function addLocation(server: Server, ing: KubeObject, target: Target, p: any): LocationConflict | undefined {
   const path: string = p.path || '/';
   // internal/k8s/main.go SetDefaultNGINXPathType: ingress-nginx turns ImplementationSpecific into Prefix.
   const pathType: Location['pathType'] = p.pathType === 'Exact' ? 'Exact' : 'Prefix';
   const existing = server.locations.find((l) => l.path === path && l.pathType === pathType);
-  if (existing && !existing.isDefBackend) {
-    conflicts.push({ server: server.name, path, pathType, kept: existing.target!.ingress, skipped: refOf(ing) });
-    return;
-  }
+  if (existing && !existing.isDefBackend) return { server: server.name, path, pathType, kept: existing.target!.ingress, skipped: refOf(ing) };
   const loc: Location = { path, pathType, ingressPath: path, target, isDefBackend: false, owner: refOf(ing), annotations: locationAnnotations(ing) };
   if (existing) Object.assign(existing, loc);
   else server.locations.push(loc);
+  return undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import { ControllerManager } from '../../controllers/manager.js';
 import { kubeProxyReplaced } from '../../core/cluster-config.js';
 import { DEFAULT_API_ADDRESS, parseApiAddress } from '../apiserver/api-address.js';
 import type { ServedApi } from '../apiserver/server.js';
-import { INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_SELECTOR } from '../../controllers/system-objects.js';
+import { INGRESS_NGINX_CONTROLLER_CLASS, INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_SELECTOR } from '../../controllers/system-objects.js';
 import { InputError, formatProblem } from '../../core/errors.js';
 import { ManifestCache } from '../../core/manifests.js';
 import { nodeInternalIPOf } from '../../core/objects.js';
@@ -207,7 +207,8 @@ export async function serveIngress(manager: ControllerManager, live: LiveDataPla
   swap(first);
   const stop = live.onUpdate((objects) => {
     try {
-      swap(ingressRoutes(objects));
+      // The routes in use lend the new table every server whose Ingresses did not change (route-table.ts previous).
+      swap(ingressRoutes(objects, { controller: INGRESS_NGINX_CONTROLLER_CLASS, previous: proxy.routes.table }));
     } catch (e) {
       log(`Ingress: error: cannot rebuild the routes: ${(e as Error).message}; the previous routes stay`);
     }

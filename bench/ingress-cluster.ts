@@ -90,6 +90,8 @@ export interface LargeCluster {
   changedHost: string;
   /** The Service `changedHost` routes to with no change applied. */
   usualService: string;
+  /** The Ingress holding `changedHost`, as in ingressesYaml(changed). */
+  changedIngress(changed?: { to: number }): { metadata: { name: string }; spec: object };
 }
 
 /** `ingresses` Ingresses × `hostsPerIngress` hosts, each host's `/` to one of `services` single-replica Services. */
@@ -107,6 +109,7 @@ export function largeCluster(ingresses: number, hostsPerIngress: number, service
   return {
     appsYaml: yamlDocs(apps),
     ingressesYaml: (changed) => yamlDocs(Array.from({ length: ingresses }, (_, i) => ingress(`ing-${i}`, rulesOf(i, i === changedIngress ? changed : undefined)))),
+    changedIngress: (changed) => ingress(`ing-${changedIngress}`, rulesOf(changedIngress, changed)) as { metadata: { name: string }; spec: object },
     hosts: ingresses * hostsPerIngress,
     changedHost: `h${hostIndex}.bench.test`,
     usualService: `svc-${hostIndex % services}`,

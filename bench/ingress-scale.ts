@@ -3,8 +3,10 @@
 // the live data plane, rebuild the Ingress routes over the store), timed step by step in-process; and the same change seen over HTTP from a live
 // `flatnet up --ingress`.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { Agent } from 'node:http';
+import { parse } from 'yaml';
 import { join } from 'node:path';
 import { ControllerManager } from '../src/controllers/manager.js';
 import { InputError } from '../src/core/errors.js';
@@ -103,7 +105,7 @@ export async function measureRouteChanges(dir: string, opts: ScaleOptions): Prom
     // Ingress routes (serveIngress in src/frontends/cli/up.ts), in a microtask after the apply and the save.
     const live = new LiveDataPlane(manager, { clock, onError: (e) => console.log(`  data plane error: ${e.message}`) });
     const mark = { routesStart: 0, routesEnd: 0, routes: undefined as IngressRoutes | undefined };
-    let current: IngressRoutes | undefined;
+    let current: IngressRoutes | undefined = ingressRoutes(manager.store.all(), { controller: CONTROLLER }); // up builds the first at start
     live.onUpdate((objects) => {
       mark.routesStart = performance.now();
       // As up.ts serveIngress does: the previous table lends the servers whose Ingresses did not change.
@@ -148,7 +150,7 @@ export async function measureRouteChanges(dir: string, opts: ScaleOptions): Prom
 
 /** A route change seen from outside `flatnet up`: file written → the proxy answers with the new backend. */
 export interface LiveChange {
-  /** From the file write to the first answer from the new Service (fs.watch, up's 100 ms debounce, re-apply). */
+  /** From the file write to the first answer from the new Service (fs.watch, up's debounce, re-apply). */
   visibleMs: number;
   /** The slowest single request meanwhile: how long the proxy stalls while the same process re-applies. */
   slowestRequestMs: number;
@@ -160,21 +162,40 @@ export interface LiveResult {
   hosts: number;
   startS: number;
   rssMB: number;
+  /** Route changes made by rewriting ingresses.yaml. */
   changes: LiveChange[];
+  /** The same change made through the Kubernetes API (a merge patch of the Ingress, as `kubectl patch` sends). */
+  apiChanges: LiveChange[];
+}
+
+/** PATCHes an object through `flatnet up`'s API with the kubeconfig it wrote (bearer token; its CA not checked here). */
+function mergePatch(kubeconfig: string, path: string, body: object): Promise<void> {
+  const config = parse(readFileSync(kubeconfig, 'utf8'));
+  const server: string = config.clusters[0].cluster.server;
+  const token: string = config.users[0].user.token;
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(new URL(path, server), { method: 'PATCH', rejectUnauthorized: false, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/merge-patch+json' } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PATCH ${path} → ${res.statusCode} ${text.slice(0, 200)}`))));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }
 
 /**
  * Runs `flatnet up --ingress` on the large cluster and changes one host's route by rewriting ingresses.yaml, polling
  * that host over HTTP (one keep-alive connection, a request every 5 ms) until the new Service answers.
  */
-export async function measureLiveRouteChanges(dir: string, opts: ScaleOptions, port: number): Promise<LiveResult> {
+export async function measureLiveRouteChanges(dir: string, opts: ScaleOptions, port: number, apiPort: number): Promise<LiveResult> {
   const cluster = largeCluster(opts.ingresses, opts.hostsPerIngress, opts.services);
   const inputs = join(dir, 'manifests');
   mkdirSync(inputs, { recursive: true });
   writeFileSync(join(inputs, 'apps.yaml'), cluster.appsYaml);
   writeFileSync(join(inputs, 'ingresses.yaml'), cluster.ingressesYaml());
   const t0 = performance.now();
-  const up = new NodeChild([FLATNET_BIN, 'up', '-f', inputs, '--state', join(dir, 'state'), '--dns', 'off', '--ingress', `127.0.0.1:${port}`, '--ingress-tls', 'off'], join(dir, 'up.log'));
+  const up = new NodeChild([FLATNET_BIN, 'up', '-f', inputs, '--state', join(dir, 'state'), '--dns', 'off', '--ingress', `127.0.0.1:${port}`, '--ingress-tls', 'off', '--api', `127.0.0.1:${apiPort}`], join(dir, 'up.log'));
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     await up.waitFor(/Ingress: serving/, 300_000);
@@ -183,14 +204,12 @@ export async function measureLiveRouteChanges(dir: string, opts: ScaleOptions, p
     const usual = Number(cluster.usualService.slice('svc-'.length));
     const first = await httpGet(port, cluster.changedHost, '/', agent);
     if (first.body !== `${cluster.usualService}\n`) throw new Error(`GET http://${cluster.changedHost}/ → ${first.status} ${JSON.stringify(first.body)}, want ${cluster.usualService}`);
-    const changes: LiveChange[] = [];
-    for (let k = 0; k < opts.changes; k++) {
-      const to = k % 2 === 0 ? (usual + 1) % opts.services : usual;
+    // Makes one change, then polls the host until the new Service answers.
+    const measure = async (to: number, change: () => Promise<void> | void): Promise<LiveChange> => {
       const want = `svc-${to}\n`;
       const old = `svc-${to === usual ? (usual + 1) % opts.services : usual}\n`;
-      const text = cluster.ingressesYaml(to === usual ? undefined : { to });
       const start = performance.now();
-      writeFileSync(join(inputs, 'ingresses.yaml'), text);
+      await change();
       let slowest = 0;
       let bad = 0;
       for (;;) {
@@ -199,13 +218,28 @@ export async function measureLiveRouteChanges(dir: string, opts: ScaleOptions, p
         slowest = Math.max(slowest, performance.now() - t);
         if (got.status === 200 && got.body === want) break;
         if (got.status !== 200 || got.body !== old) bad++;
-        if (performance.now() - start > 60_000) throw new Error(`route change ${k} not visible after 60 s; last answer ${got.status} ${JSON.stringify(got.body)}`);
+        if (performance.now() - start > 60_000) throw new Error(`route change to svc-${to} not visible after 60 s; last answer ${got.status} ${JSON.stringify(got.body)}`);
         await new Promise((r) => setTimeout(r, 5));
       }
-      changes.push({ visibleMs: performance.now() - start, slowestRequestMs: slowest, bad });
-      await new Promise((r) => setTimeout(r, 300)); // let up finish logging before the next write
+      const visibleMs = performance.now() - start;
+      await new Promise((r) => setTimeout(r, 300)); // let up finish logging before the next change
+      return { visibleMs, slowestRequestMs: slowest, bad };
+    };
+    const target = (k: number) => (k % 2 === 0 ? (usual + 1) % opts.services : usual);
+    const changes: LiveChange[] = [];
+    for (let k = 0; k < opts.changes; k++) {
+      const to = target(k);
+      const text = cluster.ingressesYaml(to === usual ? undefined : { to }); // before the clock starts: YAML.stringify of 1 MB is slow
+      changes.push(await measure(to, () => writeFileSync(join(inputs, 'ingresses.yaml'), text)));
     }
-    return { hosts: cluster.hosts, startS, rssMB: up.rssMB(), changes };
+    const apiChanges: LiveChange[] = [];
+    const kubeconfig = join(dir, 'state', 'kubeconfig');
+    for (let k = 0; k < opts.changes; k++) {
+      const to = target(opts.changes + k); // continues the alternation, so the first patch is a change too
+      const ing = cluster.changedIngress(to === usual ? undefined : { to });
+      apiChanges.push(await measure(to, () => mergePatch(kubeconfig, `/apis/networking.k8s.io/v1/namespaces/default/ingresses/${ing.metadata.name}`, { spec: ing.spec })));
+    }
+    return { hosts: cluster.hosts, startS, rssMB: up.rssMB(), changes, apiChanges };
   } finally {
     agent.destroy();
     await up.stop('SIGINT');

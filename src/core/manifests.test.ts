@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { formatProblem } from './errors.js';
 import { ManifestCache, parseManifests } from './manifests.js';
+import { mulberry32 } from './prng.js';
 
 const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 
@@ -168,6 +169,28 @@ describe('ManifestCache', () => {
     assert.equal(cached.problems.length, 1, cached.problems.map(formatProblem).join('\n'));
     assert.equal(cached.problems[0].source?.doc, 3);
     assert.equal(cached.problems[0].source?.line, wholeLine, formatProblem(cached.problems[0]));
+  });
+
+  it('after any edit, re-splitting from the previous parse gives what a fresh parse gives', () => {
+    // Random files of documents, markers with comments, block scalars holding "---", blank and broken documents; then
+    // random character-level edits (insert, delete, replace), each parsed with the cache that saw the previous text.
+    const rand = mulberry32(7);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+    const parts = [doc('a'), doc('b', '\n  script: |\n    ---\n    echo'), doc('c'), 'bad: [unclosed\n', '\n', '# only a comment\n', doc('d', '\n  x: "----"')];
+    const markers = ['---\n', '--- # marker\n', '---\n\n', '----\n', ' ---\n'];
+    const snippets = ['-', '---', '\n', '---\n', 'x', ' ', 'name: z\n', '\n---\n'];
+    for (let round = 0; round < 60; round++) {
+      let text = Array.from({ length: 1 + Math.floor(rand() * 6) }, () => pick(markers) + pick(parts)).join('');
+      const cache = new ManifestCache();
+      parseManifests(text, 'f.yaml', cache);
+      for (let step = 0; step < 15; step++) {
+        const at = Math.floor(rand() * (text.length + 1));
+        const cut = Math.floor(rand() * 6);
+        const edit = rand();
+        text = edit < 0.4 ? text.slice(0, at) + pick(snippets) + text.slice(at) : edit < 0.7 ? text.slice(0, at) + text.slice(at + cut) : text.slice(0, at) + pick(snippets) + text.slice(at + cut);
+        assert.deepEqual(parseManifests(text, 'f.yaml', cache), parseManifests(text, 'f.yaml'), `round ${round}, step ${step}: ${JSON.stringify(text)}`);
+      }
+    }
   });
 
   it('splits only at document markers, not at "---" inside a block scalar or a longer token', () => {

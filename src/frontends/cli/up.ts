@@ -32,7 +32,7 @@ export interface UpOptions {
   state: string;
   /** Resolves when the process should stop (SIGINT/SIGTERM in the real CLI). */
   stopped: Promise<void>;
-  /** Quiet period after a file change before re-applying, in ms. */
+  /** Quiet period after a file change before re-applying, in ms. Default DEFAULT_DEBOUNCE_MS. */
   debounceMs?: number;
   /** Where the cluster DNS listens, `HOST:PORT` on a loopback address, or `off`. Default 127.0.0.1:10053. */
   dns?: string;
@@ -49,6 +49,14 @@ export interface UpOptions {
 }
 
 export const DEFAULT_DNS_ADDRESS = '127.0.0.1:10053';
+
+/**
+ * How long the files must be quiet before a re-apply. Long enough to take an editor's save (truncate + write, or write
+ * + rename) or a redirect's back-to-back writes as one change, short enough that an edited route is served within
+ * 100 ms at 10k Ingress hosts. A writer that pauses longer mid-file gets what was read so far applied (or, cut inside
+ * a document, rejected with the error logged), and its next write's event re-applies the whole file.
+ */
+export const DEFAULT_DEBOUNCE_MS = 25;
 export const DEFAULT_INGRESS_ADDRESS = '127.0.0.1:8080';
 export const DEFAULT_INGRESS_TLS_ADDRESS = '127.0.0.1:8443';
 
@@ -394,7 +402,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
       clearTimeout(timer);
       timer = setTimeout(() => {
         running = running.then(() => applyInputs(false)).catch((e) => log(`error: ${(e as Error).message}`));
-      }, opts.debounceMs ?? 100);
+      }, opts.debounceMs ?? DEFAULT_DEBOUNCE_MS);
     };
     for (const p of opts.filename) {
       if (p === '-') continue;

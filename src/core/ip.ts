@@ -6,18 +6,35 @@ export interface Cidr {
   size: number; // number of addresses
 }
 
-/** Parses a dotted-quad IPv4 address; undefined when it is not one. */
+/**
+ * Parses a dotted-quad IPv4 address; undefined when it is not one: four decimal octets of one to three digits, each
+ * at most 255, without leading zeros (`010.0.0.1` is refused: inet_aton would read it as octal). Hand-parsed, not a
+ * regular expression: the data plane parses addresses on every simulated connection.
+ */
 export function parseIPv4(s: string): number | undefined {
   if (typeof s !== 'string') return undefined;
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
+  const len = s.length;
+  if (len < 7 || len > 15) return undefined;
   let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const o = Number(m[i]);
-    if (o > 255 || (m[i].length > 1 && m[i][0] === '0')) return undefined;
-    n = n * 256 + o;
+  let i = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    if (octet > 0) {
+      if (s.charCodeAt(i) !== 46) return undefined; // '.'
+      i++;
+    }
+    const start = i;
+    let v = 0;
+    while (i < len && i - start < 3) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || v > 255 || (digits > 1 && s.charCodeAt(start) === 48)) return undefined;
+    n = n * 256 + v;
   }
-  return n;
+  return i === len ? n : undefined;
 }
 
 export function formatIPv4(n: number): string {

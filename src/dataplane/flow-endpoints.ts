@@ -62,19 +62,20 @@ function podLabels(pod: KubeObject): string[] {
   return [...own, `k8s:io.kubernetes.pod.namespace=${ns}`].sort();
 }
 
-/** The flow endpoints of one cluster state; `update` swaps in a new state (after every store change). */
-export class FlowEndpoints {
-  private ix: Indexed;
-
-  constructor(objects: readonly KubeObject[]) {
-    this.ix = index(objects);
-  }
-
-  update(objects: readonly KubeObject[]): void {
-    this.ix = index(objects);
-  }
-
+/** Who the addresses of one cluster state are. */
+export interface FlowParties {
   /** A pod by namespace/name (hostNetwork pods are their node's address); undefined when the cluster has no such pod. */
+  pod(namespace: string, name: string): FlowParty | undefined;
+  /** A node's own address (reserved:host; reserved:remote-node is relative, see `relativeTo`). */
+  node(name: string): FlowParty;
+  /** Whoever has the address: a pod, a node, or the world. */
+  address(ip: string): FlowParty;
+}
+
+/** The parties of one cluster state, never changed once made. */
+class Snapshot implements FlowParties {
+  constructor(private readonly ix: Indexed) {}
+
   pod(namespace: string, name: string): FlowParty | undefined {
     const p = this.ix.podByKey.get(`${namespace}/${name}`);
     if (!p) return undefined;
@@ -83,12 +84,10 @@ export class FlowEndpoints {
     return { endpoint: this.podEndpoint(p), ...(node ? { node } : {}), ip: (p.status?.podIP as string | undefined) ?? '' };
   }
 
-  /** A node's own address (reserved:host; reserved:remote-node is relative, see `relativeTo`). */
   node(name: string): FlowParty {
     return { endpoint: { labels: ['reserved:host'] }, node: name, ip: this.ix.nodeByName.get(name) ?? '' };
   }
 
-  /** Whoever has the address: a pod, a node, or the world. */
   address(ip: string): FlowParty {
     const pod = this.ix.podByIP.get(ip);
     if (pod) return { endpoint: this.podEndpoint(pod), ...(pod.spec?.nodeName ? { node: pod.spec.nodeName as string } : {}), ip };
@@ -111,6 +110,36 @@ export class FlowEndpoints {
       pod_name: p.metadata.name,
       ...(w.kind !== 'Pod' ? { workloads: [{ name: w.name, kind: w.kind }] } : {}),
     };
+  }
+}
+
+/** The flow endpoints of one cluster state; `update` swaps in a new state (after every store change). */
+export class FlowEndpoints implements FlowParties {
+  private current: Snapshot;
+
+  constructor(objects: readonly KubeObject[]) {
+    this.current = new Snapshot(index(objects));
+  }
+
+  update(objects: readonly KubeObject[]): void {
+    this.current = new Snapshot(index(objects));
+  }
+
+  /** The parties of the current cluster state, which later updates leave as they are (for flows built after the fact). */
+  snapshot(): FlowParties {
+    return this.current;
+  }
+
+  pod(namespace: string, name: string): FlowParty | undefined {
+    return this.current.pod(namespace, name);
+  }
+
+  node(name: string): FlowParty {
+    return this.current.node(name);
+  }
+
+  address(ip: string): FlowParty {
+    return this.current.address(ip);
   }
 }
 

@@ -190,3 +190,40 @@ test('a DNS answer given with a connection adds an L7 RESPONSE flow from the ser
   assert.deepEqual(l7.source_service, { name: 'kube-dns', namespace: 'kube-system' });
   assert.equal(l7.destination_service, undefined);
 });
+
+test('a flow read after the cluster changed names the endpoints as they were when it was recorded', async () => {
+  const clock = new FixedClock(TEST_NOW);
+  const log = new FlowLog();
+  const endpoints = new FlowEndpoints(demo.objects);
+  const dp = new RecordingDataPlane(new SimDataPlane(demo.objects, demo.config, { clock }), log, { clock, endpoints });
+  const target = pod('default', 'pod2');
+  const out = dp.connect({ from: from(pod('default', 'debug')), to: { ip: target.status.podIP, port: 80 }, protocol: 'TCP' });
+  if (out.kind !== 'connected' || out.session.kind !== 'http') return assert.fail(`expected an HTTP connection, got ${out.kind}`);
+  await out.session.http({ method: 'GET', target: '/', version: 'HTTP/1.1', headers: [['Host', 'pod2']] });
+  const labels = target.metadata.labels ?? {};
+  endpoints.update(demo.objects.map((o) => (o === target ? { ...o, metadata: { ...o.metadata, labels: { ...labels, relabelled: 'yes' } } } : o)));
+  const [l4, l7] = log.flows();
+  for (const f of [l4.destination, l7.source]) {
+    assert.equal(f.pod_name, 'pod2');
+    assert.ok(!f.labels.includes('k8s:relabelled=yes'), `labels as recorded: ${f.labels.join(' ')}`);
+  }
+  const again = dp.connect({ from: from(pod('default', 'debug')), to: { ip: target.status.podIP, port: 80 }, protocol: 'TCP' });
+  assert.equal(again.kind, 'connected');
+  assert.ok(log.flows()[2].destination.labels.includes('k8s:relabelled=yes'));
+});
+
+test('a subscriber gets each flow as it is recorded, the same as the log gives when read afterwards', async () => {
+  const { log, dp } = recorder();
+  const seen: string[] = [];
+  log.subscribe((f) => seen.push(JSON.stringify(f)));
+  dp.connect({ from: from(pod('production', 'monitoring')), to: backendVip(), protocol: 'TCP' });
+  dp.connect({ from: from(pod('default', 'debug')), to: { ip: pod('default', 'pod2').status.podIP, port: 9999 }, protocol: 'TCP' });
+  const out = dp.connect({ from: from(pod('production', 'frontend')), to: backendVip(), protocol: 'TCP' });
+  if (out.kind !== 'connected' || out.session.kind !== 'http') return assert.fail(`expected an HTTP connection, got ${out.kind}`);
+  await out.session.http({ method: 'GET', target: '/health', version: 'HTTP/1.1', headers: [['Host', 'backend:8080']] });
+  assert.equal(seen.length, 5);
+  assert.deepEqual(
+    log.flows().map((f) => JSON.stringify(f)),
+    seen,
+  );
+});

@@ -1,6 +1,6 @@
-// The flow log: every simulated connection as a flow in Hubble's vocabulary (observer.Flow field names, verdicts and
-// drop reasons), kept in a bounded ring buffer and exported as JSON lines; and RecordingDataPlane, the decorator that
-// records every connection (and every HTTP response) a DataPlane makes.
+// The flow log: every simulated connection as a flow in Hubble's vocabulary (built by hubble-flow.ts), kept in a
+// bounded ring buffer and exported as JSON lines; and RecordingDataPlane, the decorator that records every connection
+// (and every HTTP response) a DataPlane makes.
 //
 // @example
 // const flows = new FlowLog({ capacity: 10_000 });
@@ -10,210 +10,132 @@
 // flows.toJsonLines(); // {"flow":{"time":"…","verdict":"DROPPED","drop_reason":133,…,"drop_reason_desc":"POLICY_DENIED",…},"node_name":"node-1","time":"…"}
 
 import type { Clock } from '../core/clock.js';
-import { FlowEndpoints, relativeTo, type FlowEndpoint, type FlowParty } from './flow-endpoints.js';
-import type { ConnectOutcome, ConnectRequest, DataPlane, DropReason, Hop, HttpRequest, HttpResponse, Protocol, Session } from './types.js';
+import type { FlowEndpoints, FlowParties } from './flow-endpoints.js';
+import { connectionFlow, errorFlow, exchangeFlow, flowJsonLine, hostOf, refusalReply, refusedByDestination, type Failure, type Flow, type HttpExchangeFacts, type RecordedOutcome } from './hubble-flow.js';
+import type { ConnectionSource, ConnectOutcome, ConnectRequest, DataPlane, DeliveredTo, Hop, HttpResponse, ObjectRef, Protocol, Session } from './types.js';
 
-export type { FlowEndpoint } from './flow-endpoints.js';
+export type { FlowEndpoint, FlowParties } from './flow-endpoints.js';
 export { FlowEndpoints } from './flow-endpoints.js';
+export type { Flow, FlowContext, FlowL7, FlowPolicy, FlowVerdict } from './hubble-flow.js';
+export { flowJsonLine, flowsFor, httpResponseFlow, l7Flow } from './hubble-flow.js';
 
-export type FlowVerdict = 'FORWARDED' | 'DROPPED' | 'ERROR';
-
-/** A policy as flow.proto's `message Policy` names it. */
-export interface FlowPolicy {
-  name: string;
-  namespace: string;
-  kind: 'NetworkPolicy';
-}
-
-/** L7 details: flow.proto's `Layer7` with its `http` or `dns` record. */
-export interface FlowL7 {
-  type: 'REQUEST' | 'RESPONSE';
-  latency_ns?: number;
-  http?: { code?: number; method: string; url: string; protocol: string };
-  dns?: { query: string; ips?: string[]; rcode?: number; cnames?: string[]; qtypes?: string[]; rrtypes?: string[] };
-}
-
-type L4Ports = { source_port?: number; destination_port?: number };
-
-/** One flow, with observer.Flow's JSON field names (protojson: enums as strings, zero values left out). */
-export interface Flow {
-  time: string;
-  verdict: FlowVerdict;
-  /** Deprecated numeric form of drop_reason_desc, kept for older readers. */
-  drop_reason?: number;
-  IP: { source: string; destination: string; ipVersion: 'IPv4' };
-  l4?: { TCP?: L4Ports & { flags?: Record<string, true> } } | { UDP?: L4Ports } | { SCTP?: L4Ports } | { ICMPv4?: { type: number; code: number } };
-  source: FlowEndpoint;
-  destination: FlowEndpoint;
-  Type: 'L3_L4' | 'L7';
-  node_name?: string;
-  l7?: FlowL7;
-  is_reply?: boolean;
-  source_service?: { name: string; namespace: string };
-  destination_service?: { name: string; namespace: string };
-  traffic_direction: 'INGRESS' | 'EGRESS';
-  drop_reason_desc?: string;
-  /** What happened, in one sentence (flow.proto's deprecated free-text Summary). */
-  Summary: string;
-  egress_allowed_by?: FlowPolicy[];
-  ingress_allowed_by?: FlowPolicy[];
-  egress_denied_by?: FlowPolicy[];
-  ingress_denied_by?: FlowPolicy[];
+/**
+ * A flow kept unbuilt: what it is made from, fixed when it was recorded. Recording a connection costs one small
+ * object; the Flow (and its timestamp text) is built once, when someone reads the log or follows it.
+ */
+export abstract class PendingFlow {
+  abstract build(): Flow;
 }
 
 /**
- * flatnet's drop reasons in Hubble's DropReason enum (api/v1/flow/flow.proto, shared with bpf/lib/common.h):
- * POLICY_DENIED 133, SERVICE_BACKEND_NOT_FOUND 158 (a Service without usable endpoints), FIB_LOOKUP_FAILED 169 (no
- * route), DENIED_BY_LB_SRC_RANGE_CHECK 177 (loadBalancerSourceRanges). PORT_UNREACHABLE is no drop: the SYN is
- * forwarded and the destination answers with a RST (or ICMP port unreachable), recorded as a reply flow.
+ * A connection's first flow, from the request, the outcome, the time and the endpoints as they were. The log keeps
+ * thousands of these for a long time, so a record copies out the few values its flows need instead of holding on to
+ * the request and the outcome (whose session holds the program and the connection): less for the garbage collector
+ * to copy while the record lives.
  */
-const HUBBLE_DROP: Record<Exclude<DropReason, 'PORT_UNREACHABLE'>, [string, number]> = {
-  POLICY_DENIED: ['POLICY_DENIED', 133],
-  NO_ENDPOINTS: ['SERVICE_BACKEND_NOT_FOUND', 158],
-  NO_ROUTE: ['FIB_LOOKUP_FAILED', 169],
-  SOURCE_RANGE_DENIED: ['DENIED_BY_LB_SRC_RANGE_CHECK', 177],
-};
+class ConnectionRecord extends PendingFlow {
+  private flow: Flow | undefined;
+  private readonly from: ConnectionSource;
+  private readonly toIP: string;
+  private readonly toPort: number;
+  private readonly protocol: Protocol;
+  private readonly entryNode: string | undefined;
+  /** A failed connection's outcome, kept whole (it has no session). */
+  private readonly failure: Failure | undefined;
+  private readonly hops: Hop[];
+  private readonly pod: ObjectRef | undefined;
+  private readonly node: string;
+  private readonly sourceIP: string;
+  private readonly sourcePort: number;
+  private readonly destinationIP: string;
+  private readonly destinationPort: number;
 
-/** What building a flow needs besides the request and the outcome. */
-export interface FlowContext {
-  time: Date;
-  endpoints: FlowEndpoints;
-}
-
-/** protojson's Timestamp: RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits. */
-function timestamp(d: Date): string {
-  return d.toISOString().replace(/\.000Z$/, 'Z');
-}
-
-function l4(protocol: Protocol, sourcePort: number | undefined, destinationPort: number, flags?: string[]): Flow['l4'] {
-  const ports: L4Ports = { ...(sourcePort ? { source_port: sourcePort } : {}), destination_port: destinationPort };
-  if (protocol === 'TCP') return { TCP: { ...ports, ...(flags ? { flags: Object.fromEntries(flags.map((f) => [f, true as const])) } : {}) } };
-  return protocol === 'UDP' ? { UDP: ports } : { SCTP: ports };
-}
-
-function policyRefs(names: readonly string[]): FlowPolicy[] {
-  return [...new Set(names)].sort().map((k) => ({ name: k.slice(k.indexOf('/') + 1), namespace: k.slice(0, k.indexOf('/')), kind: 'NetworkPolicy' }));
-}
-
-/** The `*_allowed_by` / `*_denied_by` fields of the policy hop: the allowing rules' policies, or the isolating ones. */
-function policyFields(hop: Hop | undefined): Partial<Flow> {
-  const p = hop?.policy;
-  if (!p || !p.enforced) return {};
-  const out: Partial<Flow> = {};
-  for (const [dir, d] of [['egress', p.egress], ['ingress', p.ingress]] as const) {
-    if (!d.isolated) continue;
-    if (d.allowed) out[`${dir}_allowed_by`] = policyRefs(d.allowedBy.map((r) => r.slice(0, r.indexOf(' '))));
-    else out[`${dir}_denied_by`] = policyRefs(d.policies);
+  constructor(
+    req: ConnectRequest,
+    outcome: ConnectOutcome,
+    private readonly time: number,
+    private readonly endpoints: FlowParties,
+  ) {
+    super();
+    this.from = req.from;
+    this.toIP = req.to.ip;
+    this.toPort = req.to.port;
+    this.protocol = req.protocol;
+    this.entryNode = req.entryNode;
+    this.hops = outcome.hops;
+    const delivered = outcome.kind === 'connected' ? outcome.delivered : undefined;
+    this.failure = outcome.kind === 'connected' ? undefined : outcome;
+    this.pod = delivered?.pod;
+    this.node = delivered?.node ?? '';
+    this.sourceIP = delivered?.conn.source.ip ?? '';
+    this.sourcePort = delivered?.conn.source.port ?? 0;
+    this.destinationIP = delivered?.conn.destination.ip ?? '';
+    this.destinationPort = delivered?.conn.destination.port ?? 0;
   }
-  return out;
+
+  /** The request, as connect was asked it. */
+  req(): ConnectRequest {
+    const req: ConnectRequest = { from: this.from, to: { ip: this.toIP, port: this.toPort }, protocol: this.protocol };
+    if (this.entryNode !== undefined) req.entryNode = this.entryNode;
+    return req;
+  }
+
+  outcome(): RecordedOutcome {
+    if (this.failure) return this.failure;
+    const conn = { protocol: this.protocol, source: { ip: this.sourceIP, port: this.sourcePort }, destination: { ip: this.destinationIP, port: this.destinationPort } };
+    const delivered: DeliveredTo = { node: this.node, conn };
+    if (this.pod) delivered.pod = this.pod;
+    return { kind: 'connected', hops: this.hops, delivered };
+  }
+
+  build(): Flow {
+    this.flow ??= connectionFlow(this.req(), this.outcome(), { time: new Date(this.time), endpoints: this.endpoints });
+    return this.flow;
+  }
 }
 
-function sourceParty(req: ConnectRequest, endpoints: FlowEndpoints): FlowParty {
-  const f = req.from;
-  if (f.kind === 'external') return endpoints.address(f.ip);
-  if (f.kind === 'node') return endpoints.node(f.name);
-  return endpoints.pod(f.namespace, f.name) ?? { endpoint: { namespace: f.namespace, labels: [], pod_name: f.name }, ip: '' };
+/** The destination's refusal of a recorded connection. */
+class RefusalRecord extends PendingFlow {
+  constructor(
+    private readonly connection: ConnectionRecord,
+    private readonly outcome: Extract<ConnectOutcome, { kind: 'refused' }>,
+  ) {
+    super();
+  }
+
+  build(): Flow {
+    return refusalReply(this.connection.req(), this.outcome, this.connection.build());
+  }
 }
 
-/** Where the connection was headed after any DNAT: the delivered socket, else the NAT hop's target, else the dialled address. */
-function destinationOf(req: ConnectRequest, outcome: ConnectOutcome): { ip: string; port: number } {
-  if (outcome.kind === 'connected') return outcome.delivered.conn.destination;
-  const nat = [...outcome.hops].reverse().find((h) => h.nat)?.nat;
-  return nat ? nat.after.destination : req.to;
+/** One HTTP exchange on a recorded connection: its facts (not the messages, whose bodies may be large). */
+class ExchangeRecord extends PendingFlow implements HttpExchangeFacts {
+  constructor(
+    private readonly connection: ConnectionRecord,
+    readonly host: string | undefined,
+    readonly method: string,
+    readonly target: string,
+    readonly status: number,
+    readonly version: HttpResponse['version'],
+    private readonly latencyNs: number,
+    private readonly end: number,
+  ) {
+    super();
+  }
+
+  build(): Flow {
+    return exchangeFlow(this.connection.build(), this, this.latencyNs, new Date(this.end));
+  }
 }
 
-/**
- * The flows of one connection attempt: the first packet's flow (FORWARDED, or DROPPED with Hubble's drop reason),
- * and for a connection the destination refused, the reply carrying the refusal (TCP RST, or ICMP port unreachable).
- * `l7` (a DNS answer, an HTTP exchange the caller saw) adds an L7 flow to a connected one.
- */
-export function flowsFor(req: ConnectRequest, outcome: ConnectOutcome, ctx: FlowContext, l7?: FlowL7): Flow[] {
-  const src = sourceParty(req, ctx.endpoints);
-  const dst = destinationOf(req, outcome);
-  const dstParty = outcome.kind === 'connected' && outcome.delivered.pod ? (ctx.endpoints.pod(outcome.delivered.pod.namespace, outcome.delivered.pod.name) ?? ctx.endpoints.address(dst.ip)) : ctx.endpoints.address(dst.ip);
-  const policyHop = outcome.hops.find((h) => h.stage === 'policy');
-  const svc = outcome.hops.find((h) => h.service)?.service;
-  const ingressDenied = policyHop?.policy && !policyHop.policy.ingress.allowed;
-  const fromPod = req.from.kind === 'pod' && src.endpoint.pod_name !== undefined;
-  const direction: Flow['traffic_direction'] = fromPod && !ingressDenied ? 'EGRESS' : 'INGRESS';
-  const node = outcome.kind === 'connected' ? outcome.delivered.node : direction === 'EGRESS' ? src.node : (dstParty.node ?? svc?.node ?? src.node);
-  const sourcePort = outcome.kind === 'connected' ? outcome.delivered.conn.source.port : undefined;
-  const drop = outcome.kind === 'connected' || outcome.reason === 'PORT_UNREACHABLE' ? undefined : HUBBLE_DROP[outcome.reason];
-  const first: Flow = {
-    time: timestamp(ctx.time),
-    verdict: drop ? 'DROPPED' : 'FORWARDED',
-    ...(drop ? { drop_reason: drop[1] } : {}),
-    IP: { source: src.ip, destination: dst.ip, ipVersion: 'IPv4' },
-    l4: l4(req.protocol, sourcePort, dst.port, ['SYN']),
-    source: relativeTo(src, node),
-    destination: relativeTo(dstParty, node),
-    Type: 'L3_L4',
-    ...(node ? { node_name: node } : {}),
-    is_reply: false,
-    ...(svc ? { destination_service: { name: svc.name, namespace: svc.namespace } } : {}),
-    traffic_direction: direction,
-    ...(drop ? { drop_reason_desc: drop[0] } : {}),
-    Summary: outcome.kind === 'connected' ? `${req.protocol} connection accepted` : `${outcome.reason}: ${outcome.message}`,
-    ...policyFields(policyHop),
-  };
-  if (outcome.kind === 'connected') return l7 ? [first, l7Flow(first, l7, ctx.time, l7Summary(l7))] : [first];
-  if (outcome.kind !== 'refused' || outcome.reason !== 'PORT_UNREACHABLE') return [first];
-  // The refusal comes back from the destination: a RST for TCP, ICMP port unreachable (type 3, code 3) otherwise.
-  const reply: Flow = {
-    ...first,
-    IP: { source: dst.ip, destination: src.ip, ipVersion: 'IPv4' },
-    l4: req.protocol === 'TCP' ? { TCP: { source_port: dst.port, flags: { RST: true, ACK: true } } } : { ICMPv4: { type: 3, code: 3 } },
-    source: first.destination,
-    destination: first.source,
-    is_reply: true,
-    ...replyServices(first),
-    Summary: outcome.message,
-  };
-  return [first, reply];
-}
+type Kept = Flow | PendingFlow;
 
-/** Hubble's one-line summary of an L7 record: `DNS Answer "x." TTL: … (Proxy x. A)`-like, kept short. */
-function l7Summary(l7: FlowL7): string {
-  if (l7.dns) return `DNS ${l7.type === 'RESPONSE' ? 'Answer' : 'Query'} ${l7.dns.query}${l7.dns.ips?.length ? ` ${l7.dns.ips.join(',')}` : ''}`;
-  if (l7.http) return `HTTP ${l7.type === 'RESPONSE' ? `${l7.http.code} ` : ''}${l7.http.method} ${l7.http.url}`;
-  return 'L7';
-}
-
-/** A reply comes from the Service the request went to: destination_service becomes source_service. */
-function replyServices(f: Flow): Pick<Flow, 'source_service' | 'destination_service'> {
-  return { source_service: f.destination_service, destination_service: f.source_service };
-}
-
-/** The ports of an L4 section, swapped for the reply direction. */
-function swapped(l: Flow['l4']): Flow['l4'] {
-  if (!l) return l;
-  const [[key, v]] = Object.entries(l) as [string, L4Ports][];
-  if (key === 'ICMPv4') return l;
-  return { [key]: { ...(v.destination_port ? { source_port: v.destination_port } : {}), ...(v.source_port ? { destination_port: v.source_port } : {}) } } as Flow['l4'];
-}
-
-/**
- * An L7 flow on a recorded connection (Hubble's `Type: L7`): a REQUEST goes the connection's way, a RESPONSE comes
- * back from the server, addresses, ports and services swapped.
- */
-export function l7Flow(l3: Flow, l7: FlowL7, time: Date, summary: string): Flow {
-  const base: Flow = { ...l3, time: timestamp(time), verdict: 'FORWARDED', Type: 'L7', l7, is_reply: l7.type === 'RESPONSE', Summary: summary };
-  if (l7.type === 'REQUEST') return base;
-  return { ...base, IP: { source: l3.IP.destination, destination: l3.IP.source, ipVersion: 'IPv4' }, source: l3.destination, destination: l3.source, ...replyServices(l3), l4: swapped(l3.l4) };
-}
-
-/** The L7 flow of one HTTP exchange on a connection: the response, from the server back to the client (Hubble's shape). */
-export function httpResponseFlow(l3: Flow, req: HttpRequest, res: HttpResponse, latencyNs: number, time: Date): Flow {
-  const host = req.headers.find(([k]) => k.toLowerCase() === 'host')?.[1] ?? l3.IP.destination;
-  const url = `http://${host}${req.target}`;
-  const l7: FlowL7 = { type: 'RESPONSE', ...(latencyNs > 0 ? { latency_ns: latencyNs } : {}), http: { code: res.status, method: req.method, url, protocol: res.version } };
-  return l7Flow(l3, l7, time, `${res.version} ${res.status} ${latencyNs / 1e6}ms (${req.method} ${url})`);
-}
+const flowOf = (k: Kept): Flow => (k instanceof PendingFlow ? k.build() : k);
 
 /** A bounded ring buffer of flows, oldest first; when full, each new flow replaces the oldest. */
 export class FlowLog {
   readonly capacity: number;
-  private readonly ring: Flow[] = [];
+  private readonly ring: Kept[] = [];
   private next = 0;
   private total = 0;
   private readonly listeners = new Set<(f: Flow) => void>();
@@ -226,16 +148,38 @@ export class FlowLog {
   }
 
   record(flow: Flow): void {
-    if (this.ring.length < this.capacity) this.ring.push(flow);
-    else this.ring[this.next] = flow;
+    this.keep(flow);
+    for (const l of this.listeners) l(flow);
+  }
+
+  /**
+   * Records a flow built only when it is read (flows(), or at once for a subscriber). What it is built from must be
+   * fixed when this is called (a FlowEndpoints snapshot, not the live one).
+   */
+  recordPending(pending: PendingFlow): void {
+    if (this.listeners.size > 0) return this.record(pending.build());
+    this.keep(pending);
+  }
+
+  private keep(k: Kept): void {
+    if (this.ring.length < this.capacity) this.ring.push(k);
+    else this.ring[this.next] = k;
     this.next = (this.next + 1) % this.capacity;
     this.total++;
-    for (const l of this.listeners) l(flow);
   }
 
   /** The flows kept, oldest first. */
   flows(): Flow[] {
-    return this.ring.length < this.capacity ? [...this.ring] : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
+    const n = this.ring.length;
+    const start = n < this.capacity ? 0 : this.next;
+    const out: Flow[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = (start + i) % n;
+      const f = flowOf(this.ring[j]);
+      this.ring[j] = f;
+      out[i] = f;
+    }
+    return out;
   }
 
   /** Flows recorded in all, including those the ring has since overwritten. */
@@ -253,11 +197,6 @@ export class FlowLog {
   toJsonLines(): string {
     return this.flows().map(flowJsonLine).join('');
   }
-}
-
-/** One flow as a GetFlowsResponse JSON line: `{"flow":{…},"node_name":"…","time":"…"}` and a newline. */
-export function flowJsonLine(f: Flow): string {
-  return `${JSON.stringify({ flow: f, ...(f.node_name ? { node_name: f.node_name } : {}), time: f.time })}\n`;
 }
 
 /** Options of RecordingDataPlane. */
@@ -283,16 +222,18 @@ export class RecordingDataPlane implements DataPlane {
     try {
       outcome = this.inner.connect(req);
     } catch (e) {
-      this.log.record(this.errorFlow(req, e as Error));
+      this.log.record(errorFlow(req, e as Error, this.opts.clock.now(), this.opts.endpoints));
       throw e;
     }
-    const flows = flowsFor(req, outcome, { time: this.opts.clock.now(), endpoints: this.opts.endpoints });
-    for (const f of flows) this.log.record(f);
+    // Built when read, from the endpoints as they are now: a later cluster change does not rewrite the flow.
+    const first = new ConnectionRecord(req, outcome, this.opts.clock.now().getTime(), this.opts.endpoints.snapshot());
+    this.log.recordPending(first);
+    if (refusedByDestination(outcome)) this.log.recordPending(new RefusalRecord(first, outcome));
     if (outcome.kind !== 'connected' || outcome.session.kind !== 'http') return outcome;
-    return { ...outcome, session: this.recordingHttp(outcome.session, flows[0]) };
+    return { ...outcome, session: this.recordingHttp(outcome.session, first) };
   }
 
-  private recordingHttp(session: Extract<Session, { kind: 'http' }>, l3: Flow): Session {
+  private recordingHttp(session: Extract<Session, { kind: 'http' }>, l3: ConnectionRecord): Session {
     const clock = this.opts.clock;
     return {
       kind: 'http',
@@ -300,31 +241,10 @@ export class RecordingDataPlane implements DataPlane {
         const start = clock.now().getTime();
         const res = await session.http(req);
         const end = clock.now();
-        this.log.record(httpResponseFlow(l3, req, res, Math.max(0, end.getTime() - start) * 1e6, end));
+        const latencyNs = Math.max(0, end.getTime() - start) * 1e6;
+        this.log.recordPending(new ExchangeRecord(l3, hostOf(req), req.method, req.target, res.status, res.version, latencyNs, end.getTime()));
         return res;
       },
-    };
-  }
-
-  private errorFlow(req: ConnectRequest, e: Error): Flow {
-    let src: FlowParty;
-    try {
-      src = sourceParty(req, this.opts.endpoints);
-    } catch {
-      src = { endpoint: { labels: [] }, ip: '' };
-    }
-    const dst = this.opts.endpoints.address(req.to.ip);
-    return {
-      time: timestamp(this.opts.clock.now()),
-      verdict: 'ERROR',
-      IP: { source: src.ip, destination: req.to.ip, ipVersion: 'IPv4' },
-      l4: l4(req.protocol, undefined, req.to.port),
-      source: src.endpoint,
-      destination: dst.endpoint,
-      Type: 'L3_L4',
-      ...(src.node ? { node_name: src.node } : {}),
-      traffic_direction: req.from.kind === 'pod' ? 'EGRESS' : 'INGRESS',
-      Summary: e.message,
     };
   }
 }

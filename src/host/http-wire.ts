@@ -21,7 +21,7 @@ export function toHttpRequest(req: IncomingMessage, body: Buffer | undefined): H
  */
 export function writeHttpResponse(res: ServerResponse, r: HttpResponse): void {
   for (const name of ['Connection', 'Content-Length', 'Transfer-Encoding', 'Date']) res.removeHeader(name);
-  res.writeHead(r.status, r.reason, r.headers.flat());
+  res.writeHead(r.status, r.reason, flatHeaders(r.headers));
   const head = res as unknown as { _header?: unknown };
   if (r.version === 'HTTP/1.0' && typeof head._header === 'string' && head._header.startsWith('HTTP/1.1 ')) head._header = `HTTP/1.0 ${head._header.slice(9)}`;
   res.end(r.body);
@@ -43,4 +43,17 @@ export function answerFromSession(req: IncomingMessage, res: ServerResponse, ses
         req.socket.destroy();
       });
   });
+}
+
+/**
+ * Header lines as writeHead takes them, `[name, value, name, value, …]`: a loop builds the array for a fraction of
+ * what Array.prototype.flat costs, on every response.
+ */
+export function flatHeaders(headers: readonly HttpHeader[]): string[] {
+  const flat: string[] = new Array(headers.length * 2);
+  for (let i = 0; i < headers.length; i++) {
+    flat[2 * i] = headers[i][0];
+    flat[2 * i + 1] = headers[i][1];
+  }
+  return flat;
 }

@@ -6,9 +6,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import type { HttpResponse } from '../dataplane/types.js';
-import { nginxPage } from '../ingress/nginx-responses.js';
+import { header, nginxPage } from '../ingress/nginx-responses.js';
 import type { IngressProxy, IngressRoutes } from '../ingress/proxy.js';
-import { toHttpRequest } from './http-wire.js';
+import { flatHeaders, toHttpRequest } from './http-wire.js';
 import { IngressCertificates } from './ingress-certificates.js';
 
 export interface ListenAddress {
@@ -149,9 +149,12 @@ export class IngressServer {
     const client = { ip: unmapped(req.socket.remoteAddress ?? ''), port: req.socket.remotePort ?? 0 };
     let response: HttpResponse;
     try {
-      if (tooLarge(req)) return writeResponse(res, nginxPage(toHttpRequest(req, undefined), 413, this.opts.clock.now()));
-      const body = await readBody(req);
-      const request = toHttpRequest(req, body);
+      const request = toHttpRequest(req, undefined);
+      const length = header(request.headers, 'Content-Length');
+      if (Number(length ?? 0) > MAX_BODY) return writeResponse(res, nginxPage(request, 413, this.opts.clock.now()));
+      // A request has a body only when it says so (RFC 9112 §6.3): most have none, and need not wait for its end.
+      const body = length !== undefined || header(request.headers, 'Transfer-Encoding') !== undefined ? await readBody(req) : undefined;
+      if (body && body.length > 0) request.body = body;
       if (body && body.length > MAX_BODY) response = nginxPage(request, 413, this.opts.clock.now());
       // $server_port is this listener's port: ingress-nginx maps its own https port to 443 in X-Forwarded-Port
       // because cluster clients reach it on 443; flatnet's clients reach it on this port, as their Host header says.
@@ -185,7 +188,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 /** Writes the response exactly as the proxy built it: its status line reason, its headers in order, no Date added. */
 function writeResponse(res: ServerResponse, r: HttpResponse): void {
   res.sendDate = false;
-  res.writeHead(r.status, r.reason, r.headers.flat());
+  res.writeHead(r.status, r.reason, flatHeaders(r.headers));
   res.end(r.body);
 }
 

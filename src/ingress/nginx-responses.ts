@@ -22,12 +22,24 @@ const NGINX_REASONS: Record<number, string> = {
 /** The first value of a header, matched case-insensitively. */
 export function header(headers: readonly HttpHeader[], name: string): string | undefined {
   const lower = name.toLowerCase();
-  return headers.find(([n]) => n.toLowerCase() === lower)?.[1];
+  for (let i = 0; i < headers.length; i++) {
+    const n = headers[i][0];
+    if (n.length === lower.length && (n === name || n.toLowerCase() === lower)) return headers[i][1];
+  }
+  return undefined;
 }
+
+/** The last second httpDate wrote, and what: every response of a busy second shares one string. */
+const lastDate = { second: NaN, text: '' };
 
 /** An IMF-fixdate, the Date header format (RFC 9110 §5.6.7). */
 export function httpDate(d: Date): string {
-  return d.toUTCString();
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastDate.second) {
+    lastDate.text = d.toUTCString();
+    lastDate.second = second;
+  }
+  return lastDate.text;
 }
 
 /** nginx's reason phrase for a status it answers itself. */
@@ -51,6 +63,7 @@ export function nginxErrorPage(status: number): string {
  */
 export function clientKeepAlive(req: HttpRequest): boolean {
   const c = header(req.headers, 'Connection')?.toLowerCase() ?? '';
+  if (c === '') return req.version === 'HTTP/1.1';
   const tokens = c.split(',').map((t) => t.trim());
   if (tokens.includes('close')) return false;
   return req.version === 'HTTP/1.1' || tokens.includes('keep-alive');
@@ -76,6 +89,8 @@ export function nginxPage(req: HttpRequest, status: number, now: Date, location?
  * (Connection, Keep-Alive, Transfer-Encoding — nginx re-frames the body).
  */
 const HIDDEN_RESPONSE_HEADERS = new Set(['date', 'server', 'x-pad', 'x-accel-expires', 'x-accel-redirect', 'x-accel-limit-rate', 'x-accel-buffering', 'x-accel-charset', 'connection', 'keep-alive', 'transfer-encoding', 'proxy-connection']);
+/** The upstream headers nginx keeps in fixed slots of its response (ngx_http_upstream_headers_in), written first. */
+const FIXED_RESPONSE_HEADERS = new Set(['content-type', 'content-length', 'last-modified', 'location']);
 
 /**
  * The upstream's response as nginx passes it to the client: HTTP/1.1 with the upstream's status line; nginx's own
@@ -84,33 +99,43 @@ const HIDDEN_RESPONSE_HEADERS = new Set(['date', 'server', 'x-pad', 'x-accel-exp
  * upstream's order. Headers the upstream listed in its Connection header are hop-by-hop too (RFC 9110 §7.6.1).
  */
 export function proxiedResponse(req: HttpRequest, upstream: HttpResponse, now: Date): HttpResponse {
-  const hopByHop = new Set(
-    (header(upstream.headers, 'Connection') ?? '')
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  const fixed = ['content-type', 'content-length', 'last-modified', 'location'];
+  // One pass over the upstream's headers: each name lower-cased once, the first value of each fixed slot kept.
+  const up = upstream.headers;
+  const lower: string[] = new Array(up.length);
+  let contentType: string | undefined;
+  let contentLength: string | undefined;
+  let lastModified: string | undefined;
+  let location: string | undefined;
+  let connection: string | undefined;
+  for (let i = 0; i < up.length; i++) {
+    const [n, v] = up[i];
+    const l = (lower[i] = n.toLowerCase());
+    if (l === 'content-type') contentType ??= v;
+    else if (l === 'content-length') contentLength ??= v;
+    else if (l === 'last-modified') lastModified ??= v;
+    else if (l === 'location') location ??= v;
+    else if (l === 'connection') connection ??= v;
+  }
+  const hopByHop = connection
+    ? new Set(
+        connection
+          .split(',')
+          .map((t) => t.trim().toLowerCase())
+          .filter(Boolean),
+      )
+    : undefined;
   const headers: HttpHeader[] = [['Date', httpDate(now)]];
   const bodyless = upstream.status === 204 || upstream.status === 304 || (upstream.status >= 100 && upstream.status < 200);
-  for (const name of fixed) {
-    const value = header(upstream.headers, name);
-    if (name === 'content-length') {
-      // nginx sends the upstream's length (a HEAD answer keeps the entity's), else frames the body it read.
-      if (!bodyless) headers.push(['Content-Length', value ?? String(upstream.body.length)]);
-      continue;
-    }
-    if (value !== undefined) headers.push([canonicalName(name), value]);
-  }
+  if (contentType !== undefined) headers.push(['Content-Type', contentType]);
+  // nginx sends the upstream's length (a HEAD answer keeps the entity's), else frames the body it read.
+  if (!bodyless) headers.push(['Content-Length', contentLength ?? String(upstream.body.length)]);
+  if (lastModified !== undefined) headers.push(['Last-Modified', lastModified]);
+  if (location !== undefined) headers.push(['Location', location]);
   headers.push(['Connection', clientKeepAlive(req) ? 'keep-alive' : 'close']);
-  for (const [n, v] of upstream.headers) {
-    const lower = n.toLowerCase();
-    if (HIDDEN_RESPONSE_HEADERS.has(lower) || hopByHop.has(lower) || fixed.includes(lower)) continue;
-    headers.push([n, v]);
+  for (let i = 0; i < up.length; i++) {
+    const l = lower[i];
+    if (HIDDEN_RESPONSE_HEADERS.has(l) || FIXED_RESPONSE_HEADERS.has(l) || hopByHop?.has(l)) continue;
+    headers.push([up[i][0], up[i][1]]);
   }
   return { version: 'HTTP/1.1', status: upstream.status, reason: upstream.reason, headers, body: req.method === 'HEAD' || bodyless ? Buffer.alloc(0) : upstream.body };
-}
-
-function canonicalName(lower: string): string {
-  return lower.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
 }

@@ -6,7 +6,7 @@ import type { KubeObject } from '../core/types.js';
 import { INGRESS_NGINX_CONTROLLER_CLASS, INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_SELECTOR } from '../controllers/system-objects.js';
 import type { ConnectionSource, ConnectOutcome, DataPlane, Endpoint, HttpHeader, HttpRequest, HttpResponse } from '../dataplane/types.js';
 import { accessLogLine, UpstreamTry } from './access-log.js';
-import { Endpoint as BackendEndpoint, pickEndpoint, RoundRobinState, upstreamName } from './backend-endpoints.js';
+import { BackendEndpoints, Endpoint as BackendEndpoint, pickEndpoint, RoundRobinState, upstreamName } from './backend-endpoints.js';
 import { CLEARED_REQUEST_HEADERS, forwardedHeaders, requestId } from './forwarded-headers.js';
 import { header, nginxPage, proxiedResponse } from './nginx-responses.js';
 import { buildRouteTable, normalizeHost, RouteMatch, RouteTable, RouteTableOptions } from './route-table.js';
@@ -92,8 +92,8 @@ export interface IngressProxyOptions {
   connectTimeoutMs?: number;
   /** Waits; default a real timer. Tests pass one that advances a FixedClock. */
   sleep?: (ms: number) => Promise<void>;
-  /** Receives each access log line (ingress-nginx's upstreaminfo format). */
-  onLog?: (line: string) => void;
+  /** Receives each access log line (ingress-nginx's upstreaminfo format) and the time the request ended ($time_local). */
+  onLog?: (line: string, end: Date) => void;
   /** Receives each finished exchange. */
   onExchange?: (exchange: IngressExchange) => void;
 }
@@ -113,12 +113,17 @@ const DEFAULT_BACKEND = { name: 'upstream-default-backend', addr: '127.0.0.1:818
 /** Request headers nginx's proxy module replaces or drops (ngx_http_proxy_headers) or ingress-nginx sets itself. */
 const REPLACED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'te', 'expect', 'upgrade', 'transfer-encoding', 'content-length', ...CLEARED_REQUEST_HEADERS]);
 
-interface Outcome {
-  response: HttpResponse;
-  reason: string;
+/** What a request got so far: the upstream it was routed to, its tries and connection attempts. */
+interface Progress {
   upstreamName: string;
   tries: UpstreamTry[];
   attempts: ProxyAttempt[];
+}
+
+interface Outcome extends Progress {
+  response: HttpResponse;
+  /** Why, in words; a function when the sentence is only worth writing for an onExchange listener. */
+  reason: string | (() => string);
   upstreamRequest?: HttpRequest;
   upstreamResponse?: HttpResponse;
 }
@@ -172,21 +177,26 @@ export class IngressProxy {
       out = await this.route(req, match, target, { client, scheme, serverPort, from, n, routes, httpsPort: opts.httpsPort ?? 443 });
     }
     const end = this.opts.clock.now();
-    const exchange: IngressExchange = { requestId: reqId, start, end, client, scheme, serverPort, request: req, from, attempts: out.attempts, response: out.response, reason: out.reason };
-    if (match) exchange.match = match;
-    if (out.upstreamRequest) exchange.upstreamRequest = out.upstreamRequest;
-    if (out.upstreamResponse) exchange.upstreamResponse = out.upstreamResponse;
     this.opts.onLog?.(
       accessLogLine({ remoteAddr: client.ip, end, request: req, status: out.response.status, bodyBytesSent: out.response.body.length, requestTimeMs: end.getTime() - start.getTime(), upstreamName: out.upstreamName, tries: out.tries, requestId: reqId }),
+      end,
     );
-    this.opts.onExchange?.(exchange);
+    if (this.opts.onExchange) {
+      const reason = typeof out.reason === 'string' ? out.reason : out.reason();
+      const exchange: IngressExchange = { requestId: reqId, start, end, client, scheme, serverPort, request: req, from, attempts: out.attempts, response: out.response, reason };
+      if (match) exchange.match = match;
+      if (out.upstreamRequest) exchange.upstreamRequest = out.upstreamRequest;
+      if (out.upstreamResponse) exchange.upstreamResponse = out.upstreamResponse;
+      this.opts.onExchange(exchange);
+    }
     return out.response;
   }
 
-  private async route(req: HttpRequest, match: RouteMatch, target: { host: string; path: string }, ctx: RequestContext): Promise<Outcome> {
+  /** The outcome of a routed request: at once when nginx answers itself, else the proxied exchange's (a promise). */
+  private route(req: HttpRequest, match: RouteMatch, target: { host: string; path: string }, ctx: RequestContext): Outcome | Promise<Outcome> {
     const now = () => this.opts.clock.now();
     const upstream = match.kind === 'backend' ? upstreamName(match.service, match.port) : DEFAULT_BACKEND.name;
-    const base = { upstreamName: upstream, tries: [] as UpstreamTry[], attempts: [] as ProxyAttempt[] };
+    const base: Progress = { upstreamName: upstream, tries: [], attempts: [] };
     // Every location of a TLS server redirects, the default backend's root location included (lua_ingress.lua runs
     // in each location's rewrite phase, before the balancer).
     if (match.sslRedirect && this.redirects(match, target.host, ctx.routes)) {
@@ -196,15 +206,15 @@ export class IngressProxy {
       const uri = target.path.endsWith('/') ? target.path.slice(0, -1) : target.path;
       const hostOnly = target.host.split(':')[0];
       const location = `https://${hostOnly}${ctx.httpsPort === 443 ? '' : `:${ctx.httpsPort}`}${uri}`;
-      return { ...base, response: nginxPage(req, 308, now(), location), reason: `plain HTTP to server ${match.server}, which ssl-redirect (or force-ssl-redirect) sends to https: 308 to ${location}` };
+      return finished(base, nginxPage(req, 308, now(), location), `plain HTTP to server ${match.server}, which ssl-redirect (or force-ssl-redirect) sends to https: 308 to ${location}`);
     }
     if (match.kind === 'not-found') {
       const response = nginxPage(req, 404, now());
-      const tries = [{ addr: DEFAULT_BACKEND.addr, responseLength: response.body.length, responseTimeMs: 0, status: 404 }];
-      return { ...base, response, reason: match.reason, tries };
+      base.tries.push({ addr: DEFAULT_BACKEND.addr, responseLength: response.body.length, responseTimeMs: 0, status: 404 });
+      return finished(base, response, match.reason);
     }
     const backends = ctx.routes.table.backendEndpoints(match);
-    if (backends.kind === 'unavailable') return { ...base, response: nginxPage(req, 503, now()), reason: backends.reason };
+    if (backends.kind === 'unavailable') return finished(base, nginxPage(req, 503, now()), backends.reason);
     return this.proxy(req, match, backends, ctx, base);
   }
 
@@ -219,13 +229,13 @@ export class IngressProxy {
     return selectCertificate(routes.certificates, normalizeHost(host))?.kind === 'secret';
   }
 
-  private async proxy(req: HttpRequest, match: Extract<RouteMatch, { kind: 'backend' }>, backends: { upstream: string; endpoints: BackendEndpoint[] }, ctx: RequestContext, base: Omit<Outcome, 'response' | 'reason'>): Promise<Outcome> {
+  private async proxy(req: HttpRequest, match: Extract<RouteMatch, { kind: 'backend' }>, backends: Extract<BackendEndpoints, { kind: 'endpoints' }>, ctx: RequestContext, base: Progress): Promise<Outcome> {
     const clock = this.opts.clock;
     const upstreamReq = upstreamRequest(req, match, ctx);
     const failures: string[] = [];
     let timedOut = false;
     for (let i = 0; i < NEXT_UPSTREAM_TRIES; i++) {
-      const endpoint = pickEndpoint({ kind: 'endpoints', ...backends }, this.rr);
+      const endpoint = pickEndpoint(backends, this.rr);
       const addr = `${endpoint.ip}:${endpoint.port}`;
       const tryStart = clock.now().getTime();
       const outcome = this.opts.dataPlane.connect({ from: ctx.from, to: { ip: endpoint.ip, port: endpoint.port }, protocol: 'TCP' });
@@ -250,16 +260,31 @@ export class IngressProxy {
       } catch (e) {
         // An error after the request was sent is not retried for non-idempotent requests; flatnet retries none.
         base.tries.push({ addr, responseLength: 0, responseTimeMs: clock.now().getTime() - tryStart, status: 502 });
-        return { ...base, upstreamRequest: upstreamReq, response: nginxPage(req, 502, clock.now()), reason: `${addr}: ${(e as Error).message}` };
+        return finished(base, nginxPage(req, 502, clock.now()), `${addr}: ${(e as Error).message}`, upstreamReq);
       }
-      base.tries.push({ addr, responseLength: upstreamRes.body.length, responseTimeMs: clock.now().getTime() - tryStart, status: upstreamRes.status });
-      const response = proxiedResponse(req, upstreamRes, clock.now());
-      const via = `Service ${match.service.namespace}/${match.service.name} port ${match.resolvedPort} → ${addr}${endpoint.pod ? ` (Pod ${endpoint.pod.namespace}/${endpoint.pod.name})` : ''}`;
-      return { ...base, upstreamRequest: upstreamReq, upstreamResponse: upstreamRes, response, reason: `Ingress ${match.ingress.namespace}/${match.ingress.name} routed ${match.location} on ${match.server} to ${via}` };
+      const answered = clock.now();
+      base.tries.push({ addr, responseLength: upstreamRes.body.length, responseTimeMs: answered.getTime() - tryStart, status: upstreamRes.status });
+      const response = proxiedResponse(req, upstreamRes, answered);
+      const reason = () => {
+        const via = `Service ${match.service.namespace}/${match.service.name} port ${match.resolvedPort} → ${addr}${endpoint.pod ? ` (Pod ${endpoint.pod.namespace}/${endpoint.pod.name})` : ''}`;
+        return `Ingress ${match.ingress.namespace}/${match.ingress.name} routed ${match.location} on ${match.server} to ${via}`;
+      };
+      return finished(base, response, reason, upstreamReq, upstreamRes);
     }
     const status = timedOut ? 504 : 502;
-    return { ...base, response: nginxPage(req, status, clock.now()), reason: `no endpoint of ${backends.upstream} accepted a connection after ${NEXT_UPSTREAM_TRIES} tries: ${failures.join('; ')}` };
+    return finished(base, nginxPage(req, status, clock.now()), `no endpoint of ${backends.upstream} accepted a connection after ${NEXT_UPSTREAM_TRIES} tries: ${failures.join('; ')}`);
   }
+}
+
+/**
+ * The outcome of a request from its progress and the response. Written field by field: V8 spends microseconds on an
+ * object spread of `base` with fields added, on every request.
+ */
+function finished(base: Progress, response: HttpResponse, reason: Outcome['reason'], upstreamRequest?: HttpRequest, upstreamResponse?: HttpResponse): Outcome {
+  const o: Outcome = { upstreamName: base.upstreamName, tries: base.tries, attempts: base.attempts, response, reason };
+  if (upstreamRequest) o.upstreamRequest = upstreamRequest;
+  if (upstreamResponse) o.upstreamResponse = upstreamResponse;
+  return o;
 }
 
 interface RequestContext {
@@ -277,9 +302,14 @@ interface RequestContext {
  * whose host wins (RFC 9112 §3.2.2). HTTP/1.1 without Host is refused with 400, as nginx does.
  */
 export function splitTarget(req: HttpRequest): { host: string; path: string } | { invalid: string } {
+  if (req.target.charCodeAt(0) === 47) return originForm(req); // `/`: what almost every client sends
   const abs = /^https?:\/\/([^/?#]*)([^#]*)/i.exec(req.target);
   if (abs) return { host: abs[1], path: abs[2] || '/' };
   if (!req.target.startsWith('/')) return { invalid: `request target ${JSON.stringify(req.target)} is neither origin-form nor absolute-form: nginx answers 400` };
+  return originForm(req);
+}
+
+function originForm(req: HttpRequest): { host: string; path: string } | { invalid: string } {
   const host = header(req.headers, 'Host');
   if (host === undefined && req.version === 'HTTP/1.1') return { invalid: 'HTTP/1.1 request without a Host header: nginx answers 400' };
   return { host: host ?? '', path: req.target };
@@ -291,21 +321,61 @@ export function splitTarget(req: HttpRequest): { host: string; path: string } | 
  * X-Original-Forwarded-*; `Proxy` cleared); Content-Length for a body; then the client's other headers in order.
  */
 function upstreamRequest(req: HttpRequest, match: Extract<RouteMatch, { kind: 'backend' }>, ctx: RequestContext): HttpRequest {
-  const lower: Record<string, string> = {};
-  for (const [k, v] of req.headers) if (lower[k.toLowerCase()] === undefined) lower[k.toLowerCase()] = v;
+  // One pass over the client's headers: each name lower-cased once, the first value of those nginx reads kept.
+  const received = req.headers;
+  const lower: string[] = new Array(received.length);
+  let host: string | undefined;
+  let upgrade: string | undefined;
+  let contentLength: string | undefined;
+  let xRequestId: string | undefined;
+  let xForwardedFor: string | undefined;
+  let xForwardedHost: string | undefined;
+  for (let i = 0; i < received.length; i++) {
+    const [k, v] = received[i];
+    const l = (lower[i] = k.toLowerCase());
+    if (l === 'host') host ??= v;
+    else if (l === 'upgrade') upgrade ??= v;
+    else if (l === 'content-length') contentLength ??= v;
+    else if (l === 'x-request-id') xRequestId ??= v;
+    else if (l === 'x-forwarded-for') xForwardedFor ??= v;
+    else if (l === 'x-forwarded-host') xForwardedHost ??= v;
+  }
   // $best_http_host is the Host header as received; without one, nginx's $host falls back to the server name.
-  const host = lower['host'] ?? (match.server === '_' ? '' : match.server);
-  const set = Object.entries(forwardedHeaders({ remoteAddress: ctx.client.ip, host, scheme: ctx.scheme, serverPort: ctx.serverPort, headers: lower, requestCounter: ctx.n, xForwardedPrefix: match.xForwardedPrefix }));
+  const hostValue = host ?? (match.server === '_' ? '' : match.server);
+  const set = forwardedHeaders({
+    remoteAddress: ctx.client.ip,
+    host: hostValue,
+    scheme: ctx.scheme,
+    serverPort: ctx.serverPort,
+    headers: { 'x-request-id': xRequestId, 'x-forwarded-for': xForwardedFor, 'x-forwarded-host': xForwardedHost },
+    requestCounter: ctx.n,
+    xForwardedPrefix: match.xForwardedPrefix,
+  });
   const headers: HttpHeader[] = [];
-  for (const [k, v] of set) {
+  for (const k in set) {
+    const v = set[k];
     if (v === '') continue; // nginx sends no header whose value is empty
     headers.push([k, v]);
-    if (k === 'Host' && lower['upgrade']) headers.push(['Upgrade', lower['upgrade']], ['Connection', 'upgrade']);
+    if (k === 'Host' && upgrade) headers.push(['Upgrade', upgrade], ['Connection', 'upgrade']);
   }
-  if ((req.body && req.body.length > 0) || lower['content-length'] !== undefined) headers.push(['Content-Length', String(req.body?.length ?? 0)]);
-  const setNames = new Set(set.map(([k]) => k.toLowerCase()));
-  for (const [k, v] of req.headers) if (!setNames.has(k.toLowerCase()) && !REPLACED_REQUEST_HEADERS.has(k.toLowerCase())) headers.push([k, v]);
+  if ((req.body && req.body.length > 0) || contentLength !== undefined) headers.push(['Content-Length', String(req.body?.length ?? 0)]);
+  for (let i = 0; i < received.length; i++) {
+    const l = lower[i];
+    if (REPLACED_REQUEST_HEADERS.has(l)) continue;
+    // A header proxy_set_header set (even to an empty value, which drops it) replaces the client's own.
+    const setName = FORWARDED_NAMES.get(l);
+    if (setName !== undefined && setName in set) continue;
+    headers.push([received[i][0], received[i][1]]);
+  }
   const out: HttpRequest = { method: req.method, target: match.rewrittenPath, version: 'HTTP/1.1', headers };
   if (req.body && req.body.length > 0) out.body = req.body;
   return out;
 }
+
+/**
+ * Every name forwardedHeaders can set, by its lower-case form: those of an input that makes it set all of them (the
+ * optional ones appear when the client sent X-Forwarded-For or X-Forwarded-Host, or with a prefix).
+ */
+const FORWARDED_NAMES = new Map(
+  Object.keys(forwardedHeaders({ remoteAddress: '', host: '', scheme: 'http', serverPort: 0, headers: { 'x-forwarded-for': '-', 'x-forwarded-host': '-' }, requestCounter: 0, xForwardedPrefix: '/' })).map((k) => [k.toLowerCase(), k]),
+);

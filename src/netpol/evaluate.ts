@@ -157,9 +157,11 @@ export function evaluateEnforced(ctx: EvalContext, q: ConnectionQuery): Verdict 
     const loop = (direction: 'Ingress' | 'Egress'): DirectionVerdict => ({ direction, subject: src.subject, isolatingPolicies: [], allowed: true, allowedBy: [], reason: 'a pod cannot block traffic to itself (loopback)' });
     return { allowed: true, resolvedPort, egress: loop('Egress'), ingress: loop('Ingress'), notes };
   }
-  const base = { dst, protocol: q.protocol, port: resolvedPort, portLabel: portLabel(q, resolvedPort) };
-  const egress = evaluateDirection(ctx, { ...base, dir: 'Egress', subject: src, peer: dst }, notes);
-  const ingress = evaluateDirection(ctx, { ...base, dir: 'Ingress', subject: dst, peer: src }, notes);
+  // Each direction's input written out in full: an object spread of shared fields costs microseconds in V8, and the
+  // data plane asks for a verdict per connection.
+  const label = portLabel(q, resolvedPort);
+  const egress = evaluateDirection(ctx, { dir: 'Egress', subject: src, peer: dst, dst, protocol: q.protocol, port: resolvedPort, portLabel: label }, notes);
+  const ingress = evaluateDirection(ctx, { dir: 'Ingress', subject: dst, peer: src, dst, protocol: q.protocol, port: resolvedPort, portLabel: label }, notes);
   return { allowed: egress.allowed && ingress.allowed, resolvedPort, egress, ingress, notes: [...new Set(notes)] };
 }
 

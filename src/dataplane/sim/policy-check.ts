@@ -71,3 +71,30 @@ export function checkPolicy(engine: NetPolEngine, q: PolicyQuery): PolicyResult 
   const message = `dropped by NetworkPolicy ${denied.direction.toLowerCase()} (${policies(denied).join(', ')}): ${denied.reason}`;
   return { allowed: false, hop, message };
 }
+
+/**
+ * The policy step's results for one cluster snapshot, each query worked out once: the verdict depends only on the
+ * snapshot (its pods, namespaces, policies and the CNI) and the query, so a data plane makes a new PolicyVerdicts
+ * whenever the cluster changes. Results are shared between connections; nothing mutates a hop once it is made.
+ */
+export class PolicyVerdicts {
+  private readonly results = new Map<string, PolicyResult>();
+
+  /** `engine` is asked for once, on the first query (compiling the policies is work a cluster without queries skips). */
+  constructor(private readonly engine: () => NetPolEngine) {}
+
+  check(q: PolicyQuery): PolicyResult {
+    const key = queryKey(q);
+    let r = this.results.get(key);
+    if (!r) {
+      r = checkPolicy(this.engine(), q);
+      this.results.set(key, r);
+    }
+    return r;
+  }
+}
+
+function queryKey(q: PolicyQuery): string {
+  const pod = (p: KubeObject | undefined) => (p ? `${p.metadata.namespace ?? 'default'}/${p.metadata.name}` : '');
+  return `${pod(q.sourcePod)} ${q.sourceIP} ${q.snat ? 'snat' : ''} ${pod(q.destinationPod)} ${q.destinationIP} ${q.port}/${q.protocol} ${q.at}`;
+}

@@ -15,15 +15,17 @@ import { describeObject, NotFoundError } from '../../core/errors.js';
 import { cidrContains, isLoopbackIPv4, parseCidr, parseIPv4 } from '../../core/ip.js';
 import type { KubeObject } from '../../core/types.js';
 import { policyEngineFor, type NetPolEngine } from '../../netpol/engine.js';
-import { chooseCilium, ciliumContext, ciliumHookName, SERVICE_LOOPBACK_ADDRESS, SERVICES_MAP, type CiliumDecision, type CiliumHook } from '../../proxy/backends/cilium/index.js';
+import { chooseCilium, ciliumContext, ciliumHookName, SERVICE_LOOPBACK_ADDRESS, type CiliumDecision, type CiliumHook } from '../../proxy/backends/cilium/index.js';
 import { buildProxyModel, type ProxyDecision, type ProxyModel, type ProxyProtocol } from '../../proxy/model.js';
-import type { ConnectionInfo, ConnectOutcome, ConnectRequest, DataPlane, DropReason, Endpoint, Hop, HttpRequest, HttpResponse, Protocol } from '../types.js';
+import type { ConnectionInfo, ConnectOutcome, ConnectRequest, DataPlane, Endpoint, Hop, HttpRequest, HttpResponse, Protocol } from '../types.js';
 import { ciliumHostPortHop, ciliumNatHop, ciliumRefusalHop, ciliumServiceHop } from './cilium-hops.js';
 import { ClusterIndex, podName, podObject, type AddressOwner, type NodeInfo } from './cluster-index.js';
 import { routeHop } from './cni-route.js';
-import { deliverToNode, deliverToPod, type Delivery, type DeliveryContext } from './delivery.js';
+import { deliverAlong, failed, failure, planKey, ConnectionPlans, type DeliveryPlan, type Plan } from './connection-plans.js';
+import { type DeliveryContext } from './delivery.js';
 import { entryNodeFor } from './entry-node.js';
-import { checkPolicy, policyApplies } from './policy-check.js';
+import { nowhere, outside } from './no-destination.js';
+import { policyApplies, PolicyVerdicts } from './policy-check.js';
 import { ServiceBalancer } from './service-balancer.js';
 import { describeServicePort, hostPortHop, masqueradeWhy, natHop, refusalHop, serviceHop, serviceObject, serviceStep } from './service-hops.js';
 import { workloadsForPod, type PodWorkloads } from './workloads/pod-workloads.js';
@@ -73,10 +75,6 @@ function workloadSignature(pod: KubeObject): string {
   return JSON.stringify([pod.metadata.uid, pod.spec, pod.metadata.annotations ?? {}, pod.status?.podIP]);
 }
 
-function failure(kind: 'refused' | 'timeout' | 'unreachable', reason: DropReason, message: string, hops: Hop[]): ConnectOutcome {
-  return { kind, hops, reason, message };
-}
-
 function checkRequest(req: ConnectRequest): void {
   if (parseIPv4(req.to?.ip ?? '') === undefined) throw new RangeError(`connect: to.ip: Invalid value: ${JSON.stringify(req.to?.ip)}: must be an IPv4 address`);
   if (!Number.isInteger(req.to.port) || req.to.port < 1 || req.to.port > 65535) throw new RangeError(`connect: to.port: Invalid value: ${req.to.port}: must be between 1 and 65535`);
@@ -91,6 +89,13 @@ export class SimDataPlane implements DataPlane {
   private proxy?: ProxyModel;
   private engine?: NetPolEngine;
   private readonly cache = new Map<string, CachedWorkloads>();
+  /** What workloads() answered for each pod object of this snapshot (the same every time until the next update). */
+  private answered = new Map<KubeObject, PodWorkloads>();
+  /** Paths of this snapshot (see ConnectionPlans); new with every update(). */
+  private plans = new ConnectionPlans();
+  /** Set while a path is worked out when it took a stateful step (the balancer's pick): such a path is not kept. */
+  private picked = false;
+  private verdicts!: PolicyVerdicts;
   private readonly balancer: ServiceBalancer;
   private readonly delivery: DeliveryContext;
   private nextPort = EPHEMERAL_PORTS.min;
@@ -113,6 +118,9 @@ export class SimDataPlane implements DataPlane {
     this.index = new ClusterIndex(objects, config);
     this.proxy = undefined;
     this.engine = undefined;
+    this.plans = new ConnectionPlans();
+    this.answered = new Map();
+    this.verdicts = new PolicyVerdicts(() => this.policyEngine());
     for (const [key, c] of this.cache) {
       const slash = key.indexOf('/');
       const pod = this.index.pod(key.slice(0, slash), key.slice(slash + 1));
@@ -130,6 +138,24 @@ export class SimDataPlane implements DataPlane {
 
   connect(req: ConnectRequest): ConnectOutcome {
     checkRequest(req);
+    // The path depends only on the snapshot unless the Service proxy picked an endpoint (round-robin, affinity, a
+    // seeded draw): then it is worked out again for every connection, so each pick still happens in turn.
+    const key = planKey(req);
+    let plan = this.plans.get(key);
+    if (!plan) {
+      this.picked = false;
+      plan = this.plan(req);
+      if (!this.picked) this.plans.keep(key, plan);
+    }
+    if (plan.kind === 'failed') {
+      const o = plan.outcome;
+      return failure(o.kind, o.reason, o.message, o.hops.slice());
+    }
+    return deliverAlong(plan, this.delivery, this.ephemeralPort());
+  }
+
+  /** The path of a connection up to the socket: a plan to deliver, or the outcome of a connection that gets no further. */
+  private plan(req: ConnectRequest): Plan {
     const src = this.source(req);
     // 127.0.0.0/8 stays on the pod's lo, unless socket-LB translates connect() first: the default load-balancer pool
     // lies in 127.1.0.0/24, and Cilium's replacement looks every destination up before the kernel routes it.
@@ -140,14 +166,14 @@ export class SimDataPlane implements DataPlane {
     if (!at) {
       const entry = entryNodeFor(this.index, () => this.proxyModel(), req, target);
       hops.push(this.sourceHop(src, req, entry && `; it enters the cluster at node ${entry.node.name} (${entry.node.ip}): ${entry.why}`));
-      if (!entry) return this.outside(hops, req.to.ip, 'external');
+      if (!entry) return failed(outside(this.index, hops, req.to.ip, 'external'));
       at = entry.node;
     } else hops.push(this.sourceHop(src, req, ''));
     return this.fromNode(req, src, at, target, hops);
   }
 
-  /** The path once the packet is on a node: the Service proxy, hostPort, the destination, route, policy, delivery. */
-  private fromNode(req: ConnectRequest, src: Source, first: NodeInfo, target: AddressOwner, hops: Hop[]): ConnectOutcome {
+  /** The path once the packet is on a node: the Service proxy, hostPort, the destination, route, policy. */
+  private fromNode(req: ConnectRequest, src: Source, first: NodeInfo, target: AddressOwner, hops: Hop[]): Plan {
     const { to, protocol } = req;
     // From a node's own namespace a packet to 127.0.0.0/8 leaves with source 127.0.0.1 (the lo route's src).
     const sourceIP = src.inNodeNamespace && isLoopbackIPv4(to.ip) ? '127.0.0.1' : src.ip;
@@ -167,7 +193,7 @@ export class SimDataPlane implements DataPlane {
     if (decision.verdict === 'none' && 'unservedClusterIP' in decision) {
       const hop: Hop = { stage: 'service', at: `node ${at.name}`, summary: `${ciliumHookName(decision.hook)} on node ${at.name}: ${decision.reason}; the packet follows the node's default route out of the cluster and nothing answers`, objects: [serviceObject(decision.unservedClusterIP)] };
       hops.push(hop);
-      return failure('timeout', 'NO_ROUTE', hop.summary, hops);
+      return failed(failure('timeout', 'NO_ROUTE', hop.summary, hops));
     }
     if (decision.verdict === 'reject' || decision.verdict === 'drop') {
       const denied = decision.verdict === 'drop' && decision.entry === 'loadBalancerIP' && outsideSourceRanges(decision.servicePort.loadBalancerSourceRanges, sourceIP);
@@ -176,7 +202,7 @@ export class SimDataPlane implements DataPlane {
       hops.push(hop);
       // socket-LB refuses in the connect() call itself: EHOSTUNREACH, which clients report as "No route to host".
       const kind = decision.verdict === 'drop' ? 'timeout' : hook === 'socket' ? 'unreachable' : 'refused';
-      return failure(kind, denied ? 'SOURCE_RANGE_DENIED' : 'NO_ENDPOINTS', hop.summary, hops);
+      return failed(failure(kind, denied ? 'SOURCE_RANGE_DENIED' : 'NO_ENDPOINTS', hop.summary, hops));
     }
     let dst: Endpoint = to;
     let srcIP = sourceIP;
@@ -192,9 +218,10 @@ export class SimDataPlane implements DataPlane {
         service: serviceStep(at, proxy, decision, sourceIP, to),
       };
       hops.push(hop);
-      return failure('timeout', 'NO_ENDPOINTS', hop.summary, hops);
+      return failed(failure('timeout', 'NO_ENDPOINTS', hop.summary, hops));
     }
     if (decision.verdict === 'dnat') {
+      this.picked = true;
       // IPVS's rr scheduler takes real servers in turn; iptables' statistic, nftables' numgen and Cilium's default
       // loadBalancer.algorithm (random) draw at random.
       const pick = this.balancer.pick(at.name, decision.servicePort, decision.candidates, sourceIP, decision.affinityTimeoutSeconds, hook !== undefined || this.config.proxyMode !== 'ipvs');
@@ -235,7 +262,7 @@ export class SimDataPlane implements DataPlane {
     return this.toDestination(req, src, { at, leavingPod, dst, srcIP, snat, via }, hops);
   }
 
-  private toDestination(req: ConnectRequest, src: Source, p: { at: NodeInfo; leavingPod?: KubeObject; dst: Endpoint; srcIP: string; snat: boolean; via: string }, hops: Hop[]): ConnectOutcome {
+  private toDestination(req: ConnectRequest, src: Source, p: { at: NodeInfo; leavingPod?: KubeObject; dst: Endpoint; srcIP: string; snat: boolean; via: string }, hops: Hop[]): Plan {
     const { at, dst } = p;
     const protocol = req.protocol;
     const owner = this.index.owner(dst.ip);
@@ -246,83 +273,28 @@ export class SimDataPlane implements DataPlane {
       destNode = this.index.node(owner.pod.spec?.nodeName ?? '');
     } else if (owner.kind === 'node') destNode = owner.node;
     else if (owner.kind === 'loopback') destNode = at;
-    else return this.nowhere(hops, at, owner, dst, protocol);
-    if (!destNode) return failure('unreachable', 'NO_ROUTE', `${destPod ? podName(destPod) : dst.ip} is on node ${destPod?.spec?.nodeName}, which the cluster does not have`, hops);
+    else return failed(nowhere(this.config, this.index, { hops, at, owner, dst, protocol }));
+    if (!destNode) return failed(failure('unreachable', 'NO_ROUTE', `${destPod ? podName(destPod) : dst.ip} is on node ${destPod?.spec?.nodeName}, which the cluster does not have`, hops));
     hops.push(routeHop(this.config, { node: at, ...(p.leavingPod ? { pod: p.leavingPod } : {}) }, { node: destNode, ...(destPod ? { pod: destPod } : {}), ip: dst.ip }));
     const q = { sourcePod: src.pod, sourceIP: p.srcIP, snat: p.snat, destinationPod: destPod, destinationIP: dst.ip, port: dst.port, protocol, at: destPod ? podName(destPod) : src.at };
     if (policyApplies(q)) {
-      const r = checkPolicy(this.policyEngine(), q);
+      const r = this.verdicts.check(q);
       hops.push(r.hop);
-      if (!r.allowed) return failure('timeout', 'POLICY_DENIED', r.message, hops);
+      if (!r.allowed) return failed(failure('timeout', 'POLICY_DENIED', r.message, hops));
     }
-    const conn: ConnectionInfo = { protocol, source: { ip: p.srcIP, port: this.ephemeralPort() }, destination: { ip: dst.ip, port: dst.port } };
-    const d = destPod ? deliverToPod(this.delivery, destPod, dst, protocol, conn) : deliverToNode(this.delivery, destNode, this.index.hostNetworkPodsOn(destNode.name), dst, protocol, conn);
-    return this.delivered(hops, d, destNode, conn, p.via);
-  }
-
-  private delivered(hops: Hop[], d: Delivery, node: NodeInfo, conn: ConnectionInfo, via: string): ConnectOutcome {
-    hops.push(d.hop);
-    if (!d.accepted) return failure('refused', 'PORT_UNREACHABLE', `${d.message}${via}`, hops);
-    const pod = { namespace: d.pod.metadata.namespace ?? 'default', name: d.pod.metadata.name };
-    return { kind: 'connected', hops, delivered: { pod, node: node.name, conn }, session: d.session };
+    const plan: DeliveryPlan = { kind: 'deliver', hops, node: destNode, dst: { ip: dst.ip, port: dst.port }, protocol, srcIP: p.srcIP, via: p.via, memo: new Map(), refs: new Map() };
+    if (destPod) plan.pod = destPod;
+    else plan.hostPods = this.index.hostNetworkPodsOn(destNode.name);
+    return plan;
   }
 
   /** 127.0.0.0/8 inside a pod: lo of the namespace every container of the pod shares. Nothing leaves; no policy. */
-  private podLoopback(src: Source, pod: KubeObject, req: ConnectRequest): ConnectOutcome {
+  private podLoopback(src: Source, pod: KubeObject, req: ConnectRequest): Plan {
     const hops = [
       this.sourceHop(src, req, ''),
       { stage: 'route' as const, at: src.at, summary: `${req.to.ip} is loopback: the packet stays on lo in ${podName(pod)}'s network namespace, which all its containers share; no NetworkPolicy applies`, objects: [podObject(pod)] },
     ];
-    const conn: ConnectionInfo = { protocol: req.protocol, source: { ip: '127.0.0.1', port: this.ephemeralPort() }, destination: { ip: req.to.ip, port: req.to.port } };
-    return this.delivered(hops, deliverToPod(this.delivery, pod, req.to, req.protocol, conn), src.node!, conn, '');
-  }
-
-  /** A destination no pod or node has: a Service address on a port it lacks, an unused pod or Service IP, the outside. */
-  private nowhere(hops: Hop[], at: NodeInfo, owner: AddressOwner, dst: Endpoint, protocol: Protocol): ConnectOutcome {
-    const where = `${dst.ip}:${dst.port}/${protocol}`;
-    const mode = this.config.proxyMode;
-    const cilium = kubeProxyReplaced(this.config);
-    const noRule = cilium ? `no frontend in ${SERVICES_MAP} on node ${at.name} matches ${where}` : `no kube-proxy (${mode}) rule on node ${at.name} matches ${where}`;
-    const hop = (summary: string, objects: string[] = []): Hop => ({ stage: 'service', at: `node ${at.name}`, summary, objects });
-    if (owner.kind === 'clusterIP' || owner.kind === 'loadBalancerIP' || owner.kind === 'externalIP') {
-      const s = owner.service;
-      const obj = describeObject('Service', s.metadata.namespace, s.metadata.name);
-      const ports = ((s.spec?.ports ?? []) as { port: number; protocol?: string }[]).map((x) => `${x.port}/${x.protocol ?? 'TCP'}`).join(', ') || 'none';
-      const what = `${dst.ip} is the ${owner.kind === 'clusterIP' ? 'cluster IP' : owner.kind === 'externalIP' ? 'external IP' : 'load-balancer IP'} of ${obj}, which has no port ${dst.port}/${protocol} (its ports: ${ports})`;
-      // nftables: "Reject traffic to invalid ports of ClusterIPs" (cluster-ips-check); IPVS binds every cluster IP to
-      // kube-ipvs0, so the node's own stack resets the connection. iptables lets the packet through untouched.
-      if (owner.kind === 'clusterIP' && !cilium && (mode === 'nftables' || mode === 'ipvs')) {
-        const why = mode === 'nftables' ? 'kube-proxy (nftables) rejects traffic to invalid ports of ClusterIPs' : 'IPVS binds the cluster IP to kube-ipvs0, and nothing on the node listens there';
-        const h = hop(`${what}: ${why} (connection refused)`, [obj]);
-        hops.push(h);
-        return failure('refused', 'PORT_UNREACHABLE', h.summary, hops);
-      }
-      const h = hop(`${what}: ${noRule}, so the packet follows the node's default route out of the cluster and nothing answers`, [obj]);
-      hops.push(h);
-      return failure('timeout', 'NO_ROUTE', h.summary, hops);
-    }
-    if (owner.kind === 'service-network') {
-      const why =
-        !cilium && mode === 'nftables'
-          ? 'kube-proxy (nftables) drops traffic to unallocated ClusterIPs'
-          : `${cilium ? `no frontend in ${SERVICES_MAP} matches it` : `no kube-proxy (${mode}) rule matches it`} and the node's default route leads out of the cluster`;
-      const h = hop(`no Service has the cluster IP ${dst.ip}: ${why}`);
-      hops.push(h);
-      return failure('timeout', 'NO_ROUTE', h.summary, hops);
-    }
-    if (owner.kind === 'pod-network') {
-      const block = owner.node ? ` (in podCIDR of node ${owner.node.name})` : ' (in no node\'s podCIDR)';
-      const msg = `no pod has ${dst.ip}${block}: the address resolves to no interface (ARP gets no answer), host unreachable`;
-      hops.push({ stage: 'route', at: `node ${(owner.node ?? at).name}`, summary: msg, objects: owner.node ? [describeObject('Node', undefined, owner.node.name)] : [] });
-      return failure('unreachable', 'NO_ROUTE', msg, hops);
-    }
-    return this.outside(hops, dst.ip, `node ${at.name}`);
-  }
-
-  private outside(hops: Hop[], ip: string, at: string): ConnectOutcome {
-    const msg = `${ip} is outside the cluster (${this.index.describeRanges()}): flatnet simulates nothing beyond the cluster`;
-    hops.push({ stage: 'route', at, summary: msg, objects: [] });
-    return failure('unreachable', 'NO_ROUTE', msg, hops);
+    return { kind: 'deliver', hops, pod, node: src.node!, dst: { ip: req.to.ip, port: req.to.port }, protocol: req.protocol, srcIP: '127.0.0.1', via: '', memo: new Map(), refs: new Map() };
   }
 
   /** Whether Cilium's socket-LB on the source's node has a frontend for the destination (kube-proxy replacement only). */
@@ -385,6 +357,12 @@ export class SimDataPlane implements DataPlane {
   }
 
   private workloads(pod: KubeObject): PodWorkloads {
+    let w = this.answered.get(pod);
+    if (!w) this.answered.set(pod, (w = this.podWorkloadsOf(pod)));
+    return w;
+  }
+
+  private podWorkloadsOf(pod: KubeObject): PodWorkloads {
     const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
     const c = this.cache.get(key);
     // The same object as last time needs no signature: the store hands out new objects when anything changes.

@@ -221,3 +221,39 @@ test('in process: a store change is served within 100 ms, and a pod reaches the 
   const lines = live.dataPlane.podWorkloads(controller.namespace, controller.name)!.logs.lines('controller').join('\n');
   assert.match(lines, new RegExp(`^${client.status.podIP.replace(/\./g, '\\.')} - - \\[[^\\]]+\\] "GET /people HTTP/1\\.1" 200 6 "-" "-" \\d+ \\d+\\.\\d{3} \\[default-users-svc-80\\] \\[\\] 10\\.244\\.\\d+\\.\\d+:5678 6 \\d+\\.\\d{3} 200 [0-9a-f]{32}$`, 'm'));
 });
+
+test('in process: the request after a store change goes to the new endpoints, and its access log line still reaches the controller pod', async (t) => {
+  const clock = { now: () => new Date() };
+  const docs = (yaml: string) => parseManifests(yaml, 'ingress.yaml').docs;
+  const manager = new ControllerManager(clock);
+  manager.apply(docs(DEMO_INGRESS));
+  const live = new LiveDataPlane(manager, { clock });
+  t.after(() => live.close());
+  const ingress = await serveIngress(manager, live, {}, { stdout: () => {}, stderr: () => {}, readStdin: async () => '', clock }, () => {});
+  t.after(() => ingress.close());
+  const users = () => manager.store.list('Pod', 'default').filter((p) => p.metadata.name.startsWith('users-') && p.status?.podIP);
+  const get = async () => {
+    const res = await ingress.proxy.handle({ method: 'GET', target: '/users', version: 'HTTP/1.1', headers: [['Host', 'api.example.com']] }, { ip: '127.0.0.1', port: 40000 }, 'https', 8443);
+    return { status: res.status, body: res.body.toString() };
+  };
+  const upstreamOf = (line: string) => line.split(' ')[16]; // $upstream_addr
+  const controllerLog = () => {
+    const c = ingress.proxy.routes.controller;
+    assert.ok(c.kind === 'pod');
+    return live.dataPlane.podWorkloads(c.namespace, c.name)!.logs.lines('controller');
+  };
+  for (let i = 0; i < 4; i++) assert.deepEqual(await get(), { status: 200, body: 'users\n' });
+  const before = new Set(users().map((p) => `${p.status.podIP}:5678`));
+  assert.equal(before.size, 2);
+  assert.ok(controllerLog().every((l) => before.has(upstreamOf(l))));
+
+  // Scaled to 3: the next requests take the new pod too (round-robin over the new endpoints), each logged.
+  manager.apply(docs(DEMO_INGRESS.replace('replicas: 2', 'replicas: 3')));
+  await new Promise((r) => setImmediate(r)); // the data plane and the routes follow the store in a microtask
+  const after = new Set(users().map((p) => `${p.status.podIP}:5678`));
+  assert.equal(after.size, 3);
+  for (let i = 0; i < 3; i++) assert.deepEqual(await get(), { status: 200, body: 'users\n' });
+  const lines = controllerLog();
+  assert.equal(lines.length, 7);
+  assert.deepEqual(new Set(lines.slice(4).map(upstreamOf)), after);
+});

@@ -18,7 +18,8 @@ import type { KubeObject } from '../../core/types.js';
 import type { IngressServer, ListenAddress } from '../../host/ingress-server.js';
 import { LiveDataPlane } from '../../host/live-data-plane.js';
 import { FlowEndpoints, FlowLog, flowJsonLine, RecordingDataPlane } from '../../dataplane/flows.js';
-import type { DataPlane } from '../../dataplane/types.js';
+import type { PodLogs } from '../../dataplane/sim/workloads/pod-logs.js';
+import type { ConnectionSource, DataPlane } from '../../dataplane/types.js';
 import type { ServedServiceListeners } from '../../host/service-listeners.js';
 import { ingressRoutes, IngressProxy, IngressRoutes } from '../../ingress/proxy.js';
 import { SqliteState } from '../../storage/sqlite-state.js';
@@ -158,9 +159,11 @@ export interface ServedIngress {
   close(): Promise<void>;
 }
 
+const INGRESS_CONTROLLER_LABELS = Object.entries(INGRESS_NGINX_SELECTOR);
+
 /** The controller pods of the built-in ingress-nginx (system-objects.ts), whose ports 80 and 443 the proxy serves. */
 function isIngressController(pod: KubeObject): boolean {
-  return pod.metadata.namespace === INGRESS_NGINX_NAMESPACE && Object.entries(INGRESS_NGINX_SELECTOR).every(([k, v]) => pod.metadata.labels?.[k] === v);
+  return pod.metadata.namespace === INGRESS_NGINX_NAMESPACE && INGRESS_CONTROLLER_LABELS.every(([k, v]) => pod.metadata.labels?.[k] === v);
 }
 
 /** What the route table says about the Ingresses, one line each: warnings, ignored Ingresses, skipped duplicates. */
@@ -182,11 +185,17 @@ export async function serveIngress(manager: ControllerManager, live: LiveDataPla
   const first = ingressRoutes(manager.store.all());
   // The access log goes where ingress-nginx writes it: the controller container's stdout (`kubectl logs`), not up's
   // terminal — one synchronous line per request there would also cost the proxy a tenth of its throughput.
-  const accessLog = (line: string) => {
+  // The controller pod's log, looked up once per data plane update (or change of controller), not per request.
+  let controllerLog: { controller: ConnectionSource; logs: PodLogs | undefined } | undefined;
+  const accessLog = (line: string, end: Date) => {
     const c = proxy.routes.controller;
     if (c.kind !== 'pod') return;
-    live.dataPlane.podWorkloads(c.namespace, c.name)?.logs.append({ time: io.clock.now(), container: 'controller', stream: 'stdout', line });
+    if (controllerLog?.controller !== c) controllerLog = { controller: c, logs: live.dataPlane.podWorkloads(c.namespace, c.name)?.logs };
+    controllerLog.logs?.write(end, 'controller', 'stdout', line);
   };
+  const forgetControllerLog = live.onUpdate(() => {
+    controllerLog = undefined;
+  });
   const proxy: IngressProxy = new IngressProxy(first, { dataPlane, clock: io.clock, onLog: accessLog });
   // Started even with both addresses off: LoadBalancer/NodePort listeners hand it the controller's TLS connections.
   // Loaded here, not at the top: the TLS libraries are a good part of a cold start and only this needs them.
@@ -229,6 +238,7 @@ export async function serveIngress(manager: ControllerManager, live: LiveDataPla
       if (closed) return;
       closed = true;
       stop();
+      forgetControllerLog();
       removeOverride();
       await server.close();
     },

@@ -18,13 +18,16 @@ function appVersion(tag: string): string {
 
 export function httpEchoServer(ctx: ProgramContext, text: string, status: number, version: string): HttpServer {
   const appHeaders: [string, string][] = [['X-App-Name', 'http-echo'], ['X-App-Version', version]];
+  // The same bytes every time; responses share them (nothing writes into a response body).
+  const health = Buffer.from('{"status":"ok"}\n');
+  const echoed = Buffer.from(`${text}\n`);
   return {
     kind: 'http',
     serve(req: HttpRequest) {
       const now = ctx.clock.now();
       // mux.HandleFunc("/health", ...) matches only that exact path; everything else goes to "/".
-      if (requestPath(req) === '/health') return goResponse(req, 200, appHeaders, Buffer.from('{"status":"ok"}\n'), now);
-      return goResponse(req, status, appHeaders, Buffer.from(`${text}\n`), now);
+      if (requestPath(req) === '/health') return goResponse(req, 200, appHeaders, health, now);
+      return goResponse(req, status, appHeaders, echoed, now);
     },
     // httpLog wraps only "/": `%v %s %s "%s %s %s" %d %d "%s" %v` (time, Host, RemoteAddr, method, path, proto,
     // status, bytes of the last write, User-Agent, duration).
@@ -32,7 +35,7 @@ export function httpEchoServer(ctx: ProgramContext, text: string, status: number
       if (requestPath(req) === '/health') return undefined;
       const host = headerValue(req.headers, 'Host') ?? '';
       const ua = headerValue(req.headers, 'User-Agent') ?? '';
-      const written = req.method === 'HEAD' ? Buffer.byteLength(`${text}\n`) : res.body.length;
+      const written = req.method === 'HEAD' ? echoed.length : res.body.length;
       return { line: `${logTime(end)} ${host} ${conn.source.ip}:${conn.source.port} "${req.method} ${requestPath(req)} ${req.version}" ${res.status} ${written} "${ua}" ${goDuration(end.getTime() - start.getTime())}`, stream: 'stdout' };
     },
   };

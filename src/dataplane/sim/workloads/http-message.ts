@@ -6,7 +6,11 @@ import type { HttpHeader, HttpRequest, HttpResponse } from '../../types.js';
 /** The first value of a header, matched case-insensitively, or undefined. */
 export function headerValue(headers: readonly HttpHeader[], name: string): string | undefined {
   const lower = name.toLowerCase();
-  return headers.find(([n]) => n.toLowerCase() === lower)?.[1];
+  for (let i = 0; i < headers.length; i++) {
+    const n = headers[i][0];
+    if (n.length === lower.length && (n === name || n.toLowerCase() === lower)) return headers[i][1];
+  }
+  return undefined;
 }
 
 /** A copy of headers with every line of `name` removed and, unless value is undefined, one line appended. */
@@ -38,23 +42,38 @@ export function queryParam(req: HttpRequest, name: string): string {
   return new URLSearchParams(req.target.slice(q + 1)).get(name) ?? '';
 }
 
-/** An IMF-fixdate (`Mon, 23 Nov 2026 10:00:00 GMT`), the Date header format of RFC 9110 §5.6.7. */
-export function httpDate(d: Date): string {
-  return d.toUTCString();
+/**
+ * Memoizes a format of whole seconds: the last second and its text, so that the many responses and log lines of one
+ * busy second format it once.
+ */
+function perSecond(format: (d: Date) => string): (d: Date) => string {
+  let second = NaN;
+  let text = '';
+  return (d) => {
+    const s = Math.floor(d.getTime() / 1000);
+    if (s !== second) {
+      text = format(d);
+      second = s;
+    }
+    return text;
+  };
 }
+
+/** An IMF-fixdate (`Mon, 23 Nov 2026 10:00:00 GMT`), the Date header format of RFC 9110 §5.6.7. */
+export const httpDate: (d: Date) => string = perSecond((d) => d.toUTCString());
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** nginx's and Apache's $time_local in a container running on UTC: `23/Nov/2026:10:00:00 +0000`. */
-export function timeLocal(d: Date): string {
-  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
-}
+export const timeLocal: (d: Date) => string = perSecond(
+  (d) => `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`,
+);
 
 /** Go's log package default prefix and nginx's error-log time: `2026/11/23 10:00:00`. */
-export function logTime(d: Date): string {
-  return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
-}
+export const logTime: (d: Date) => string = perSecond(
+  (d) => `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`,
+);
 
 /** A duration the way Go's time.Duration.String prints it: `0s`, `250ms`, `1.5s`, `1m30s`, `35µs`. */
 export function goDuration(ms: number): string {
@@ -99,16 +118,29 @@ export function statusText(status: number): string {
  */
 export function sniffContentType(body: Buffer): string {
   let i = 0;
-  while (i < body.length && [0x09, 0x0a, 0x0c, 0x0d, 0x20].includes(body[i])) i++;
-  const head = body.subarray(i, i + 16).toString('latin1').toUpperCase();
-  const html = ['<!DOCTYPE HTML', '<HTML', '<HEAD', '<SCRIPT', '<IFRAME', '<H1', '<DIV', '<FONT', '<TABLE', '<A', '<STYLE', '<TITLE', '<B', '<BODY', '<BR', '<P', '<!--'];
-  for (const sig of html) {
-    const after = head.charAt(sig.length);
-    if (head.startsWith(sig) && (after === ' ' || after === '>')) return 'text/html; charset=utf-8';
+  while (i < body.length && isSniffSpace(body[i])) i++;
+  // Every signature starts with `<`: a body that does not skips the sixteen-byte head.
+  if (body[i] === 0x3c) {
+    const head = body.subarray(i, i + 16).toString('latin1').toUpperCase();
+    for (const sig of HTML_SIGNATURES) {
+      const after = head.charAt(sig.length);
+      if (head.startsWith(sig) && (after === ' ' || after === '>')) return 'text/html; charset=utf-8';
+    }
+    if (head.startsWith('<?XML')) return 'text/xml; charset=utf-8';
   }
-  if (head.startsWith('<?XML')) return 'text/xml; charset=utf-8';
-  const binary = body.subarray(0, 512).some((b) => b <= 0x08 || b === 0x0b || (b >= 0x0e && b <= 0x1a) || (b >= 0x1c && b <= 0x1f));
-  return binary ? 'application/octet-stream' : 'text/plain; charset=utf-8';
+  const end = Math.min(body.length, 512);
+  for (let j = 0; j < end; j++) {
+    const b = body[j];
+    if (b <= 0x08 || b === 0x0b || (b >= 0x0e && b <= 0x1a) || (b >= 0x1c && b <= 0x1f)) return 'application/octet-stream';
+  }
+  return 'text/plain; charset=utf-8';
+}
+
+const HTML_SIGNATURES = ['<!DOCTYPE HTML', '<HTML', '<HEAD', '<SCRIPT', '<IFRAME', '<H1', '<DIV', '<FONT', '<TABLE', '<A', '<STYLE', '<TITLE', '<B', '<BODY', '<BR', '<P', '<!--'];
+
+/** sniff.go's isWS: tab, newline, form feed, carriage return, space. */
+function isSniffSpace(b: number): boolean {
+  return b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d || b === 0x20;
 }
 
 /** Go's textproto.CanonicalMIMEHeaderKey: `x-forwarded-for` → `X-Forwarded-For`. */
@@ -123,7 +155,7 @@ export function canonicalHeaderKey(name: string): string {
  * Content-Type (net/http/server.go chunkWriter.writeHeader and extraHeader.Write). HEAD gets the headers only.
  */
 export function goResponse(req: HttpRequest, status: number, handlerHeaders: HttpHeader[], body: Buffer, now: Date): HttpResponse {
-  const headers = [...handlerHeaders].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const headers = sortedByName(handlerHeaders);
   const bodyAllowed = status !== 204 && status !== 304 && !(status >= 100 && status < 200);
   headers.push(['Date', httpDate(now)]);
   if (bodyAllowed && !headerValue(headers, 'Content-Length')) headers.push(['Content-Length', String(body.length)]);
@@ -131,6 +163,13 @@ export function goResponse(req: HttpRequest, status: number, handlerHeaders: Htt
   if (req.version === 'HTTP/1.0' || headerValue(req.headers, 'Connection')?.toLowerCase() === 'close') headers.push(['Connection', 'close']);
   // Go answers in the request's own version (net/http statusLine).
   return { version: req.version, status, reason: statusText(status), headers, body: req.method === 'HEAD' || !bodyAllowed ? Buffer.alloc(0) : body };
+}
+
+/** A copy of headers sorted by name (stable), without sorting when they already are (a server's fixed set usually is). */
+function sortedByName(headers: readonly HttpHeader[]): HttpHeader[] {
+  const out = headers.slice();
+  for (let i = 1; i < out.length; i++) if (out[i - 1][0] > out[i][0]) return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return out;
 }
 
 /** The bytes of a response on the wire: status line, header lines, a blank line, the body. */

@@ -28,9 +28,32 @@ export function rfc3339Nano(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => (ms === '000' ? 'Z' : `.${ms.replace(/0+$/, '')}Z`));
 }
 
+/**
+ * Makes V8 store the string as one sequence of characters. A line built by template literals is a tree of its parts
+ * (a cons string, a score of objects) until something needs it whole; a log keeps its lines for a long time, and
+ * the garbage collector would otherwise copy every part of every kept line. Converting a string to a number flattens
+ * it in place (the trick of the `flatstr` package that pino uses).
+ */
+function flatten(s: string): void {
+  (s as unknown as number) | 0;
+}
+
+/**
+ * A kept line: its time as milliseconds, not a Date, which is several times the size. A busy pod's log holds a
+ * thousand lines that the garbage collector copies while they are young.
+ */
+interface KeptLine {
+  time: number;
+  container: string;
+  stream: LogStream;
+  line: string;
+}
+
+const entryOf = (k: KeptLine): LogEntry => ({ time: new Date(k.time), container: k.container, stream: k.stream, line: k.line });
+
 /** A bounded log for one pod: when full, the oldest line (of any container) is dropped. */
 export class PodLogs {
-  private readonly ring: (LogEntry | undefined)[];
+  private readonly ring: (KeptLine | undefined)[];
   private next = 0;
   private size = 0;
   /** Lines dropped because the buffer was full. */
@@ -43,12 +66,18 @@ export class PodLogs {
   }
 
   append(entry: LogEntry): void {
+    this.write(entry.time, entry.container, entry.stream, entry.line);
+  }
+
+  /** Appends one line stamped `time`: `append` without an entry object. */
+  write(time: Date, container: string, stream: LogStream, line: string): void {
+    flatten(line);
+    const kept: KeptLine = { time: time.getTime(), container, stream, line };
     if (this.size === this.capacity) this.dropped++;
     else this.size++;
-    const kept = { ...entry, time: new Date(entry.time.getTime()) };
     this.ring[this.next] = kept;
     this.next = (this.next + 1) % this.capacity;
-    if (this.listeners.size > 0) for (const l of [...this.listeners]) l({ ...kept, time: new Date(kept.time.getTime()) });
+    if (this.listeners.size > 0) for (const l of [...this.listeners]) l(entryOf(kept));
   }
 
   /**
@@ -64,8 +93,8 @@ export class PodLogs {
   entries(container?: string): LogEntry[] {
     const out: LogEntry[] = [];
     for (let i = 0; i < this.size; i++) {
-      const e = this.ring[(this.next - this.size + i + this.capacity) % this.capacity]!;
-      if (container === undefined || e.container === container) out.push(e);
+      const k = this.ring[(this.next - this.size + i + this.capacity) % this.capacity]!;
+      if (container === undefined || k.container === container) out.push(entryOf(k));
     }
     return out;
   }

@@ -158,7 +158,7 @@ export function workloadsForPod(pod: KubeObject, opts: WorkloadOptions): PodWork
     container,
     clock,
     startedAt,
-    log: (line, stream = 'stdout') => logs.append({ time: clock.now(), container: container.name, stream, line }),
+    log: (line, stream = 'stdout') => logs.write(clock.now(), container.name, stream, line),
   }));
   const programs = contexts.map((ctx) => programForContainer(ctx, ctx.container));
   const wanted: { index: number; binding: Binding; source: 'program' | 'annotation' }[] = [];
@@ -254,7 +254,7 @@ function makeListener(c: Container, program: string, b: Binding, source: 'progra
         kind: 'http',
         async http(req, conn) {
           const start = clock.now();
-          await wait();
+          if (latencyMs > 0) await sleep(latencyMs);
           const res = applyHttpOverrides(req, await server.serve(req, conn), a);
           const end = clock.now();
           const entry = server.accessLog?.({ req, res, conn, start, end });

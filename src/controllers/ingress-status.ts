@@ -4,7 +4,7 @@
 import type { KubeObject } from '../core/types.js';
 import { selectIngresses } from '../ingress/ingress-classes.js';
 import { isPodReady } from './pods.js';
-import { INGRESS_NGINX_CLASS, INGRESS_NGINX_CONTROLLER, INGRESS_NGINX_CONTROLLER_CLASS, INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_SELECTOR } from './system-objects.js';
+import { INGRESS_NGINX_CLASS, INGRESS_NGINX_CONTROLLER, INGRESS_NGINX_CONTROLLER_CLASS, INGRESS_NGINX_NAMESPACE, isIngressNginxControllerPod } from './system-objects.js';
 
 /** One entry of status.loadBalancer.ingress of an Ingress (networking.k8s.io/v1 IngressLoadBalancerIngress). */
 export interface IngressAddress {
@@ -58,12 +58,6 @@ function compareAddresses(a: IngressAddress, b: IngressAddress): number {
   return ia < ib ? -1 : ia > ib ? 1 : 0;
 }
 
-function isControllerPod(pod: KubeObject): boolean {
-  if (pod.metadata.namespace !== INGRESS_NGINX_NAMESPACE) return false;
-  const labels = pod.metadata.labels ?? {};
-  return Object.entries(INGRESS_NGINX_SELECTOR).every(([k, v]) => labels[k] === v);
-}
-
 /**
  * Sets status.loadBalancer on every Ingress. Only the elected leader among running controller pods syncs status,
  * and with --update-status-on-shutdown (default true) the last pod to stop clears the addresses it wrote, so with
@@ -79,7 +73,7 @@ export function syncIngressStatus(input: IngressStatusInput): void {
 
 /** The status syncIngressStatus gives each of `input.ingresses`, in the same order, changing nothing. */
 export function ingressStatuses(input: IngressStatusInput): KubeObject['status'][] {
-  const running = input.pods.some((p) => isControllerPod(p) && p.status?.phase === 'Running' && isPodReady(p));
+  const running = input.pods.some((p) => isIngressNginxControllerPod(p) && p.status?.phase === 'Running' && isPodReady(p));
   const published = input.services.find((s) => s.metadata.namespace === INGRESS_NGINX_NAMESPACE && s.metadata.name === INGRESS_NGINX_CONTROLLER);
   const addresses = running ? publishedAddresses(published).sort(compareAddresses) : [];
   if (addresses.length === 0) return input.ingresses.map(() => ({ loadBalancer: {} }));

@@ -30,12 +30,7 @@ export interface ReconcileOptions {
   clock: Clock;
   /** The state a previous reconcile produced; its allocations (IPs, nodes, ports) are kept. */
   previous?: Iterable<KubeObject>;
-  /**
-   * The desired objects are fresh copies nobody else holds (collectDocuments' defaulted copies), so reconcile may
-   * build on them instead of copying each again. Default false: the caller's objects are left untouched.
-   */
-  ownsDesired?: boolean;
-}
+  }
 
 export interface ClusterState {
   /** Every object of the cluster, in kind order, then namespace, then name. */
@@ -104,7 +99,7 @@ interface MergedInput {
 }
 
 /** Merges the user's objects over the system objects they redeclare, as `kubectl apply` would update them. */
-function mergeWithSystem(config: ClusterConfig, desired: DesiredObject[], owned: boolean, previous: ReadonlyMap<string, KubeObject>): MergedInput {
+function mergeWithSystem(config: ClusterConfig, desired: DesiredObject[], previous: ReadonlyMap<string, KubeObject>): MergedInput {
   const merged = new Map<string, KubeObject>();
   const reused = new Set<KubeObject>();
   const fresh = new Map<KubeObject, KubeObject>();
@@ -118,7 +113,7 @@ function mergeWithSystem(config: ClusterConfig, desired: DesiredObject[], owned:
       continue;
     }
     if (!PASSED_THROUGH_KINDS.has(d.object.kind)) {
-      merged.set(key, owned ? d.object : deepClone(d.object));
+      merged.set(key, deepClone(d.object));
       continue;
     }
     const before = passedThrough.get(d.object);
@@ -127,7 +122,7 @@ function mergeWithSystem(config: ClusterConfig, desired: DesiredObject[], owned:
       reused.add(before);
       continue;
     }
-    const o = owned ? d.object : deepClone(d.object);
+    const o = deepClone(d.object);
     merged.set(key, o);
     fresh.set(o, d.object);
   }
@@ -159,7 +154,7 @@ export function reconcile(config: ClusterConfig, desired: DesiredObject[], opts:
   for (const d of desired) if (d.source) sources.set(keyOf(d.object), d.source);
   const ctx = newContext(config, opts.clock, previous, sources);
 
-  const { objects: input, reused, fresh } = mergeWithSystem(config, desired, opts.ownsDesired === true, previous);
+  const { objects: input, reused, fresh } = mergeWithSystem(config, desired, previous);
   const by = byKindOf(input);
   const get = (kind: string) => by.get(kind) ?? [];
   for (const o of input) if (o.kind !== 'Namespace' && o.kind !== 'Node' && !reused.has(o)) ensureMeta(ctx, o);

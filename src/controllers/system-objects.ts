@@ -178,6 +178,12 @@ export const INGRESS_NGINX_SELECTOR: Readonly<Record<string, string>> = {
   'app.kubernetes.io/instance': 'ingress-nginx',
   'app.kubernetes.io/name': 'ingress-nginx',
 };
+const INGRESS_NGINX_LABELS = Object.entries(INGRESS_NGINX_SELECTOR);
+
+/** A pod of the built-in ingress-nginx controller: in its namespace, with the labels its Services select. */
+export function isIngressNginxControllerPod(pod: KubeObject): boolean {
+  return pod.metadata.namespace === INGRESS_NGINX_NAMESPACE && INGRESS_NGINX_LABELS.every(([k, v]) => pod.metadata.labels?.[k] === v);
+}
 
 /**
  * What ingress-nginx's cloud manifest creates that the network sees: the namespace, the IngressClass, the controller

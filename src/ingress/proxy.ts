@@ -3,7 +3,7 @@
 
 import type { Clock } from '../core/clock.js';
 import type { KubeObject } from '../core/types.js';
-import { INGRESS_NGINX_CONTROLLER_CLASS, INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_SELECTOR } from '../controllers/system-objects.js';
+import { INGRESS_NGINX_CONTROLLER_CLASS, INGRESS_NGINX_NAMESPACE, isIngressNginxControllerPod } from '../controllers/system-objects.js';
 import type { ConnectionSource, ConnectOutcome, DataPlane, Endpoint, HttpHeader, HttpRequest, HttpResponse } from '../dataplane/types.js';
 import { accessLogLine, UpstreamTry } from './access-log.js';
 import { BackendEndpoints, Endpoint as BackendEndpoint, pickEndpoint, RoundRobinState, upstreamName } from './backend-endpoints.js';
@@ -46,10 +46,8 @@ export function ingressRoutes(objects: KubeObject[], opts: RouteTableOptions = {
  * node: the model then proxies from that node's network namespace, as a host-network controller would.
  */
 export function controllerSource(objects: KubeObject[]): ConnectionSource {
-  const selector = Object.entries(INGRESS_NGINX_SELECTOR);
   const pods = objects
-    .filter((o) => o.kind === 'Pod' && o.metadata.namespace === INGRESS_NGINX_NAMESPACE && o.status?.podIP)
-    .filter((o) => selector.every(([k, v]) => o.metadata.labels?.[k] === v))
+    .filter((o) => o.kind === 'Pod' && o.status?.podIP && isIngressNginxControllerPod(o))
     .filter((o) => (o.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'))
     .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
   if (pods[0]) return { kind: 'pod', namespace: INGRESS_NGINX_NAMESPACE, name: pods[0].metadata.name };

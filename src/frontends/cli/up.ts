@@ -7,7 +7,7 @@ import { ControllerManager } from '../../controllers/manager.js';
 import { kubeProxyReplaced } from '../../core/cluster-config.js';
 import { DEFAULT_API_ADDRESS, parseApiAddress } from '../apiserver/api-address.js';
 import type { ServedApi } from '../apiserver/server.js';
-import { INGRESS_NGINX_CONTROLLER_CLASS, INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_SELECTOR } from '../../controllers/system-objects.js';
+import { INGRESS_NGINX_CONTROLLER_CLASS, isIngressNginxControllerPod } from '../../controllers/system-objects.js';
 import { InputError, formatProblem } from '../../core/errors.js';
 import { ManifestCache } from '../../core/manifests.js';
 import { nodeInternalIPOf } from '../../core/objects.js';
@@ -159,12 +159,6 @@ export interface ServedIngress {
   close(): Promise<void>;
 }
 
-const INGRESS_CONTROLLER_LABELS = Object.entries(INGRESS_NGINX_SELECTOR);
-
-/** The controller pods of the built-in ingress-nginx (system-objects.ts), whose ports 80 and 443 the proxy serves. */
-function isIngressController(pod: KubeObject): boolean {
-  return pod.metadata.namespace === INGRESS_NGINX_NAMESPACE && INGRESS_CONTROLLER_LABELS.every(([k, v]) => pod.metadata.labels?.[k] === v);
-}
 
 /** What the route table says about the Ingresses, one line each: warnings, ignored Ingresses, skipped duplicates. */
 function routeNotes(routes: IngressRoutes): string[] {
@@ -210,7 +204,7 @@ export async function serveIngress(manager: ControllerManager, live: LiveDataPla
     if (serving.length) io.stdout(`Ingress: serving ${serving.join(', ')}\n`);
   }
   const removeOverride = live.addHttpOverride((pod, port, protocol) => {
-    if (protocol !== 'TCP' || (port !== 80 && port !== 443) || !isIngressController(pod)) return undefined;
+    if (protocol !== 'TCP' || (port !== 80 && port !== 443) || !isIngressNginxControllerPod(pod)) return undefined;
     const from = { kind: 'pod' as const, namespace: pod.metadata.namespace!, name: pod.metadata.name };
     return (req, conn) => proxy.handle(req, conn.source, port === 443 ? 'https' : 'http', port, { from });
   });
@@ -393,7 +387,7 @@ export async function runUp(opts: UpOptions, io: CliIO): Promise<number> {
         // The controller terminates TLS on 443 (its LoadBalancer address and NodePort); the Ingress server does that here.
         handoff: (socket, outcome) => {
           const pod = outcome.delivered.pod && manager.store.get('Pod', outcome.delivered.pod.namespace, outcome.delivered.pod.name);
-          if (!pod || !isIngressController(pod) || outcome.delivered.conn.destination.port !== 443) return false;
+          if (!pod || !isIngressNginxControllerPod(pod) || outcome.delivered.conn.destination.port !== 443) return false;
           served.server.acceptTls(socket);
           return true;
         },
